@@ -1,0 +1,158 @@
+"""Where articles live on disk: ``archive/<source>/<yyyy>/<mm>/<id>.json`` plus earlier versions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import Enum
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from archive.atomic import atomic_write_bytes, remove_stale_temp_files
+
+SOURCE_RE = re.compile(r"^[a-z0-9][a-z0-9_]{0,63}$")
+ID_RE = re.compile(r"^[0-9a-f]{16}$")
+CURRENT_RE = re.compile(r"^([0-9a-f]{16})\.json$")
+VERSION_RE = re.compile(r"^([0-9a-f]{16})\.v(\d+)\.json$")
+# The fields whose change makes a new version; fetch metadata alone does not.
+CONTENT_FIELDS = ("title", "text", "published", "modified", "authors", "description", "language")
+
+
+class SaveResult(str, Enum):
+    NEW = "new"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
+class ArchiveError(ValueError):
+    """A record that cannot be stored (bad id, source or date)."""
+
+
+def content_sha256(record: dict[str, Any]) -> str:
+    """Hash of the content fields, stable across key order and fetch times."""
+    content = {name: record.get(name) for name in CONTENT_FIELDS}
+    canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def article_schema() -> dict[str, Any]:
+    """The JSON Schema every archived article validates against."""
+    text = resources.files("archive").joinpath("article.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+@dataclass(frozen=True)
+class Located:
+    id: str
+    source: str
+    path: Path
+
+
+class ArchiveStore:
+    """The article files under ``DATA/archive``; writes are atomic, unchanged articles untouched."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self._paths: dict[str, Path] | None = None
+
+    # -- reading -------------------------------------------------------------------------
+    def _scan(self) -> dict[str, Path]:
+        if self._paths is None:
+            paths: dict[str, Path] = {}
+            if self.root.is_dir():
+                for dirpath, _dirs, files in os.walk(self.root):
+                    for name in files:
+                        match = CURRENT_RE.match(name)
+                        if match:
+                            paths[match[1]] = Path(dirpath, name)
+            self._paths = paths
+        return self._paths
+
+    def ids(self) -> set[str]:
+        """Ids of every article in the archive."""
+        return set(self._scan())
+
+    def __len__(self) -> int:
+        return len(self._scan())
+
+    def __contains__(self, article_id: object) -> bool:
+        return article_id in self._scan()
+
+    def path_of(self, article_id: str) -> Path | None:
+        return self._scan().get(article_id)
+
+    def load(self, article_id: str) -> dict[str, Any] | None:
+        """The current version of an article, or None."""
+        path = self.path_of(article_id)
+        return json.loads(path.read_text("utf-8")) if path else None
+
+    def versions(self, article_id: str) -> list[dict[str, Any]]:
+        """Earlier versions of an article, oldest first (the current one not included)."""
+        path = self.path_of(article_id)
+        if path is None:
+            return []
+        found = []
+        for candidate in path.parent.iterdir():
+            match = VERSION_RE.match(candidate.name)
+            if match and match[1] == article_id:
+                found.append((int(match[2]), candidate))
+        return [json.loads(p.read_text("utf-8")) for _n, p in sorted(found)]
+
+    def iter_records(self) -> Iterator[dict[str, Any]]:
+        """Every current article, in a stable order (by path)."""
+        for _id, path in sorted(self._scan().items(), key=lambda item: str(item[1])):
+            yield json.loads(path.read_text("utf-8"))
+
+    def relative(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    # -- writing -------------------------------------------------------------------------
+    def path_for(self, record: dict[str, Any]) -> Path:
+        """Where a record belongs; every component is checked, none is taken raw from a page."""
+        article_id, source = record.get("id", ""), record.get("source", "")
+        if not ID_RE.match(article_id):
+            raise ArchiveError(f"bad article id {article_id!r}")
+        if not SOURCE_RE.match(source):
+            raise ArchiveError(f"bad source name {source!r}")
+        match = re.match(r"^(\d{4})-(\d{2})-\d{2}", record.get("published") or "")
+        if not match:
+            raise ArchiveError(f"bad published date {record.get('published')!r}")
+        return self.root / source / match[1] / match[2] / f"{article_id}.json"
+
+    def save(self, record: dict[str, Any]) -> SaveResult:
+        """Store ``record``; an unchanged article writes nothing, a changed one keeps the old."""
+        record = dict(record)
+        record["content_sha256"] = content_sha256(record)
+        target = self.path_for(record)
+        paths = self._scan()
+        current_path = paths.get(record["id"])
+        current = json.loads(current_path.read_text("utf-8")) if current_path else None
+        if current and current.get("content_sha256") == record["content_sha256"]:
+            return SaveResult.UNCHANGED
+        if current is None:
+            record["version"] = 1
+        else:
+            version = int(current.get("version", 1))
+            record["version"] = version + 1
+            # Keep the earlier version beside the new current file before replacing it.
+            atomic_write_bytes(target.parent / f"{record['id']}.v{version}.json", _dump(current))
+        atomic_write_bytes(target, _dump(record))
+        if current_path and current_path != target:
+            current_path.unlink(missing_ok=True)  # the article moved month; keep one current
+        paths[record["id"]] = target
+        return SaveResult.NEW if current is None else SaveResult.UPDATED
+
+    def cleanup(self) -> int:
+        """Remove temporary files left by an interrupted write."""
+        return remove_stale_temp_files(self.root)
+
+
+def _dump(record: dict[str, Any]) -> bytes:
+    return (json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()

@@ -1,0 +1,1 @@
+"""crescent's Scrapy project: settings, items, pipelines, middlewares, base spiders and extraction."""

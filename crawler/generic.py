@@ -1,0 +1,87 @@
+"""A spider for any news site given on the command line (``crescent crawl --site URL``).
+
+It discovers feeds (``<link rel=alternate>``) and sitemaps (robots.txt, /sitemap.xml) itself and
+otherwise follows same-site links, keeping the pages that extract as dated articles.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.http import Response
+from scrapy.linkextractors import LinkExtractor
+from scrapy.utils.sitemap import sitemap_urls_from_robots
+
+from crawler.extract import extract
+from crawler.news import NewsSpider
+from crawler.urls import clean_url, host_of
+
+FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
+
+
+def source_name_for(url: str) -> str:
+    """A safe source name from a site's host: ``www.example.com`` → ``example_com``."""
+    name = re.sub(r"[^a-z0-9]+", "_", host_of(url).lower()).strip("_")
+    return (name or "site")[:64]
+
+
+class GenericNewsSpider(NewsSpider):
+    name = "site"
+
+    def __init__(self, *args: Any, site: str, article_pattern: str | None = None,
+                 **kwargs: Any) -> None:
+        self.site = site.rstrip("/") + "/" if urlsplit(site).path in ("", "/") else site
+        self.start_urls = (self.site,)
+        self.article_patterns = (article_pattern,) if article_pattern else ()
+        super().__init__(*args, **kwargs)
+        self.name = source_name_for(site)
+        self.allowed_domains = [urlsplit(site).hostname or ""]
+        self.seen_feeds: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.page_links = LinkExtractor(allow_domains=spider.allowed_domains, unique=True,
+                                          deny_extensions=None)
+        return spider
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        root = f"{urlsplit(self.site).scheme}://{urlsplit(self.site).netloc}"
+        yield scrapy.Request(f"{root}/robots.txt", callback=self.parse_robots,
+                             dont_filter=True)
+        yield scrapy.Request(f"{root}/sitemap.xml", callback=self.parse_sitemap)
+        yield scrapy.Request(self.site, callback=self.parse_page)
+
+    def parse_robots(self, response: Response) -> Iterable[scrapy.Request]:
+        for url in sitemap_urls_from_robots(response.text, base_url=response.url):
+            yield scrapy.Request(url, callback=self.parse_sitemap)
+
+    def article_request(self, url: str) -> scrapy.Request | None:
+        request = super().article_request(url)
+        return request.replace(callback=self.parse_page) if request else None
+
+    def parse_page(self, response: Response) -> Iterable[Any]:
+        """Any page: look for feeds, try it as an article, follow its same-site links."""
+        if not hasattr(response, "text"):
+            self.stats.inc_value("crescent/rejected/not-html")
+            return
+        for href in response.xpath("//link[@rel='alternate']").xpath(
+            "self::*[" + " or ".join(f"@type='{t}'" for t in FEED_TYPES) + "]/@href"
+        ).getall()[:10]:
+            feed_url = response.urljoin(href)
+            if feed_url not in self.seen_feeds:
+                self.seen_feeds.add(feed_url)
+                yield scrapy.Request(feed_url, callback=self.parse_feed)
+        url = clean_url(response.url)
+        if self.is_article_url(url):
+            item = self.accept(extract(response.text, url, self.hints))
+            if item is not None:
+                yield item
+        for link in self.page_links.extract_links(response):
+            request = self.article_request(link.url)
+            if request:
+                yield request

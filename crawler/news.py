@@ -1,0 +1,214 @@
+"""The news-site spider every source module builds on: listings, pagination, feeds, sitemaps.
+
+A source declares class attributes (start URLs, link patterns, feed and sitemap URLs, the odd
+selector); this class walks them, skips what the archive already holds, and turns article pages
+into items through :func:`crawler.extract.extract`. Data problems become stats, not exceptions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterable
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import feedparser
+import scrapy
+from scrapy.http import Response
+from scrapy.linkextractors import LinkExtractor
+from scrapy.utils.sitemap import Sitemap
+
+from archive.store import ArchiveStore
+from crawler.extract import DEFAULT_LANGUAGES, Article, Rejection, SourceHints, extract, parse_date_text
+from crawler.items import ArticleItem
+from crawler.pipelines import data_dir
+from crawler.urls import article_id, clean_url
+
+MAX_FEED_ENTRIES = 1_000
+MAX_SITEMAP_URLS = 50_000
+
+
+class NewsSpider(scrapy.Spider):
+    """Base class of the source spiders; subclasses only declare what is specific to a site."""
+
+    source_title: ClassVar[str] = ""
+    languages: ClassVar[tuple[str, ...]] = ()
+    start_urls: ClassVar[tuple[str, ...]] = ()  # listing pages
+    feed_urls: ClassVar[tuple[str, ...]] = ()  # RSS/Atom
+    sitemap_urls: ClassVar[tuple[str, ...]] = ()
+    article_patterns: ClassVar[tuple[str, ...]] = ()  # regexes on the URL path (and query)
+    listing_patterns: ClassVar[tuple[str, ...]] = ()  # pagination and section pages to walk
+    deny_patterns: ClassVar[tuple[str, ...]] = ()
+    listing_date_selectors: ClassVar[tuple[str, ...]] = ("time::attr(datetime)",)
+    # Passed to the extractor, see SourceHints.
+    date_selectors: ClassVar[tuple[str, ...]] = ()
+    date_order: ClassVar[str] = "DMY"
+    url_date_pattern: ClassVar[str | None] = None
+    remove_selectors: ClassVar[tuple[str, ...]] = ()
+    author_selectors: ClassVar[tuple[str, ...]] = ()
+    site_names: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, *args: Any, base_url: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.base_url = base_url.rstrip("/") if base_url else None
+        first = (self.start_urls or self.feed_urls or self.sitemap_urls or ("",))[0]
+        parts = urlsplit(first)
+        self.real_root = f"{parts.scheme}://{parts.netloc}" if parts.netloc else None
+        if self.base_url:
+            # The replica host must pass the offsite check (see BaseUrlMiddleware).
+            base_host = urlsplit(self.base_url).hostname or ""
+            self.allowed_domains = [*getattr(self, "allowed_domains", []), base_host]
+        self.known_ids: set[str] = set()
+        self.listing_pages = 0
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.accept_languages = frozenset(
+            settings.getlist("CRESCENT_LANGUAGES") or DEFAULT_LANGUAGES)
+        since = settings.get("CRESCENT_SINCE")
+        spider.since = date.fromisoformat(str(since)) if since else None
+        spider.refresh = settings.getbool("CRESCENT_REFRESH")
+        spider.max_listing_pages = settings.getint("CRESCENT_MAX_LISTING_PAGES", 50)
+        if not spider.refresh:
+            spider.known_ids = ArchiveStore(data_dir(settings) / "archive").ids()
+        spider.hints = spider.source_hints()
+        spider.article_links = LinkExtractor(allow=spider.article_patterns,
+                                             deny=spider.deny_patterns, unique=True)
+        spider.listing_links = LinkExtractor(allow=spider.listing_patterns,
+                                             deny=spider.deny_patterns, unique=True)
+        return spider
+
+    def source_hints(self) -> SourceHints:
+        return SourceHints(
+            source=self.name,
+            languages=self.languages,
+            accept_languages=self.accept_languages,
+            date_selectors=self.date_selectors,
+            date_order=self.date_order,
+            url_date_pattern=self.url_date_pattern,
+            remove_selectors=self.remove_selectors,
+            author_selectors=self.author_selectors,
+            site_names=self.site_names,
+        )
+
+    @property
+    def stats(self):
+        return self.crawler.stats
+
+    # -- entry points -----------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for url in self.feed_urls:
+            yield scrapy.Request(url, callback=self.parse_feed)
+        for url in self.sitemap_urls:
+            yield scrapy.Request(url, callback=self.parse_sitemap)
+        for url in self.start_urls:
+            yield scrapy.Request(url, callback=self.parse_listing, dont_filter=True)
+
+    # -- listings ---------------------------------------------------------------------------
+    def parse_listing(self, response: Response) -> Iterable[scrapy.Request]:
+        if not hasattr(response, "text"):
+            self.stats.inc_value("crescent/rejected/not-html")
+            return
+        self.listing_pages += 1
+        self.stats.inc_value("crescent/listing_pages")
+        for link in self.article_links.extract_links(response):
+            request = self.article_request(link.url)
+            if request:
+                yield request
+        if self.listing_is_older_than_since(response):
+            self.stats.inc_value("crescent/listing_stopped_since")
+            return
+        for link in self.listing_links.extract_links(response):
+            if self.listing_pages >= self.max_listing_pages:
+                self.stats.inc_value("crescent/listing_limit_reached")
+                return
+            yield scrapy.Request(clean_url(link.url), callback=self.parse_listing)
+
+    def listing_is_older_than_since(self, response: Response) -> bool:
+        """True when every date on the listing page is before ``--since``."""
+        if not self.since:
+            return False
+        days = []
+        for selector in self.listing_date_selectors:
+            for value in response.css(selector).getall():
+                day = parse_date_text(value, self.hints, datetime.now(UTC))
+                if day:
+                    days.append(day)
+        return bool(days) and max(days) < self.since
+
+    # -- feeds and sitemaps -----------------------------------------------------------------
+    def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
+        feed = feedparser.parse(response.body)
+        self.stats.inc_value("crescent/feeds")
+        for entry in feed.entries[:MAX_FEED_ENTRIES]:
+            link = entry.get("link")
+            when = entry.get("published_parsed") or entry.get("updated_parsed")
+            day = date(*when[:3]) if when else None
+            if not link or (self.since and day and day < self.since):
+                continue
+            request = self.article_request(response.urljoin(link))
+            if request:
+                yield request
+
+    def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
+        try:
+            sitemap = Sitemap(response.body)
+        except Exception:  # lxml raises several kinds for broken XML
+            self.stats.inc_value("crescent/rejected/bad-sitemap")
+            return
+        for count, entry in enumerate(sitemap):
+            if count >= MAX_SITEMAP_URLS:
+                break
+            loc = entry.get("loc", "")
+            if sitemap.type == "sitemapindex":
+                yield scrapy.Request(response.urljoin(loc), callback=self.parse_sitemap)
+                continue
+            lastmod = (entry.get("lastmod") or "")[:10]
+            if self.since and re.match(r"\d{4}-\d{2}-\d{2}$", lastmod) and (
+                date.fromisoformat(lastmod) < self.since
+            ):
+                continue
+            if self.is_article_url(loc):
+                request = self.article_request(response.urljoin(loc))
+                if request:
+                    yield request
+
+    # -- articles ---------------------------------------------------------------------------
+    def is_article_url(self, url: str) -> bool:
+        return not self.article_patterns or any(re.search(p, url) for p in self.article_patterns)
+
+    def article_request(self, url: str) -> scrapy.Request | None:
+        """A request for an article, unless the archive has it (and no --refresh)."""
+        url = clean_url(url)
+        if article_id(url) in self.known_ids:
+            self.stats.inc_value("crescent/skipped_archived")
+            return None
+        return scrapy.Request(url, callback=self.parse_article)
+
+    def parse_article(self, response: Response) -> Iterable[ArticleItem]:
+        if not hasattr(response, "text"):
+            self.stats.inc_value("crescent/rejected/not-html")
+            return
+        result = extract(response.text, clean_url(response.url), self.hints)
+        item = self.accept(result)
+        if item is not None:
+            yield item
+
+    def accept(self, result: Article | Rejection) -> ArticleItem | None:
+        """Count a rejection, or turn an article into an item."""
+        if isinstance(result, Rejection):
+            self.stats.inc_value(f"crescent/rejected/{result.reason}")
+            if result.reason == "language":
+                self.stats.inc_value(f"crescent/rejected_language/{result.detail}")
+            self.logger.debug("rejected %s: %s", result, result)
+            return None
+        if result.declared_language and result.declared_language != result.language:
+            self.stats.inc_value("crescent/language_disagreement")
+        if self.since and date.fromisoformat(result.published[:10]) < self.since:
+            self.stats.inc_value("crescent/rejected/before-since")
+            return None
+        self.stats.inc_value(f"crescent/articles/{result.language}")
+        return ArticleItem.from_article(result, self.name)

@@ -1,0 +1,34 @@
+"""Extension that keeps each crawl's stats under ``DATA/crawls/`` for ``crescent stats``."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from scrapy import signals
+
+from archive.atomic import atomic_write_bytes
+from crawler.pipelines import data_dir
+
+
+class CrawlReport:
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+        self.directory = data_dir(crawler.settings) / "crawls"
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        extension = cls(crawler)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_closed(self, spider, reason) -> None:
+        stats = {key: _plain(value) for key, value in self.crawler.stats.get_stats().items()}
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        report = {"source": spider.name, "finish_reason": reason, "stats": stats}
+        path = self.directory / f"{stamp}-{spider.name}.json"
+        atomic_write_bytes(path, json.dumps(report, ensure_ascii=False, indent=2).encode())
+
+
+def _plain(value):
+    return value.isoformat() if isinstance(value, datetime) else value

@@ -1,0 +1,54 @@
+"""Scrapy settings for crescent: polite by default, every limit a named setting."""
+
+import os
+
+BOT_NAME = "crescent"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# --- crescent's own settings -------------------------------------------------------------
+CRESCENT_DATA = os.environ.get("CRESCENT_DATA", "crescent-data")  # archive, index, crawl state
+CRESCENT_LANGUAGES = ["tr", "ru", "en"]  # languages the archive keeps
+CRESCENT_SINCE = None  # ISO date: skip articles and stop walking listings older than this
+CRESCENT_REFRESH = False  # fetch again articles already in the archive
+CRESCENT_INDEX_BATCH = 50  # articles per index commit during a crawl
+CRESCENT_MAX_LISTING_PAGES = 50  # listing/pagination pages walked per source
+CRESCENT_CONTACT = os.environ.get("CRESCENT_CONTACT", "crescent-archive@example.org")
+
+# --- politeness ----------------------------------------------------------------------------
+USER_AGENT = (
+    "crescent/0.1 (news archive of the Red Cross and Red Crescent Movement; "
+    f"contact: {CRESCENT_CONTACT})"
+)
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.25
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # a news page is never this large
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+REDIRECT_MAX_TIMES = 5
+DEPTH_LIMIT = 8
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+DOWNLOADER_MIDDLEWARES = {
+    # Closest to the downloader: rewrites real-site URLs to a replica's base URL and back.
+    "crawler.middlewares.BaseUrlMiddleware": 950,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.ArchivePipeline": 300,
+    "crawler.pipelines.IndexPipeline": 400,
+}
+EXTENSIONS = {
+    "crawler.report.CrawlReport": 500,
+}
+
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,39 @@
+"""Shared test helpers: replica pages as Scrapy responses, spiders built from real crawlers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from scrapy.http import HtmlResponse, Request, TextResponse, XmlResponse
+from scrapy.utils.test import get_crawler
+
+from crawler import settings as project_settings
+from crawler.demo import ReplicaSite
+
+
+def response_for(site: ReplicaSite, url: str, callback=None) -> TextResponse:
+    """The replica's page at ``url`` as the Scrapy response a spider callback receives."""
+    parts = urlsplit(url)
+    page = site.lookup(parts.path + (f"?{parts.query}" if parts.query else ""))
+    assert page is not None, f"replica {site.source} has no page {url}"
+    kind = XmlResponse if "xml" in page.content_type else HtmlResponse
+    if "text/plain" in page.content_type:
+        kind = TextResponse
+    return kind(url=url, body=page.body, headers={"Content-Type": page.content_type},
+                request=Request(url, callback=callback), status=page.status)
+
+
+def make_spider(spider_cls, data_dir: Path, **settings):
+    """A spider bound to a real (not started) crawler writing to ``data_dir``."""
+    merged = {key: getattr(project_settings, key) for key in dir(project_settings)
+              if key.isupper()}
+    crawler = get_crawler(spider_cls, {**merged, "CRESCENT_DATA": str(data_dir), **settings})
+    spider = spider_cls.from_crawler(crawler)
+    crawler.spider = spider
+    return spider
+
+
+def callback_output(spider, response, callback):
+    """Everything a callback yields, as a list."""
+    return list(callback(response) or [])
