@@ -43,6 +43,9 @@ LANG_ALIASES = {"tm": "tk", "tur": "tr", "rus": "ru", "eng": "en", "aze": "az"}
 
 NUMERIC_DMY = re.compile(r"\b(\d{1,2})[./-](\d{1,2})[./-](\d{4})\b")
 NUMERIC_YMD = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+# "5 сентября 2025", "19 Kasım 2025", "18 August 2022", "August 18, 2022", "сент. 2025" forms.
+NAMED_MONTH_DATE = re.compile(
+    r"\b\d{1,2}\s+[^\W\d_]{3,}\.?,?\s+\d{4}\b|\b[^\W\d_]{3,}\.?\s+\d{1,2},?\s+\d{4}\b")
 
 
 @dataclass(frozen=True)
@@ -141,31 +144,45 @@ def declared_language(tree: lxml_html.HtmlElement, url: str) -> str | None:
 
 
 def parse_date_text(text: str, hints: SourceHints, now: datetime) -> date | None:
-    """A date written by a person: numeric (in the source's order) or with month names."""
-    text = " ".join(text.split())[:200]
+    """The first full date (day, month, year) a person wrote in ``text``.
+
+    Numeric dates follow the source's order (day first unless it says otherwise); dates with
+    month names in Turkish, Russian or English go through dateparser; a short text that is only
+    a relative date ("2 часа назад") is resolved against ``now``.
+    """
+    text = " ".join(text.split())[:300]
     if not text:
         return None
-    match = NUMERIC_YMD.search(text)
-    if match:
-        return _safe_date(int(match[1]), int(match[2]), int(match[3]))
-    match = NUMERIC_DMY.search(text)
-    if match:
-        first, second, year = int(match[1]), int(match[2]), int(match[3])
-        if hints.date_order == "MDY":
-            first, second = second, first
-        return _safe_date(year, second, first)
+    found = _first_numeric_date(text, hints.date_order)
+    if found:
+        return found
     languages = [lang for lang in hints.languages if lang in {"tr", "ru", "en", "az"}] or None
-    parsed = dateparser.parse(
-        text,
-        languages=languages,
-        settings={
-            "DATE_ORDER": hints.date_order,
-            "PREFER_DATES_FROM": "past",
-            "RELATIVE_BASE": now.replace(tzinfo=None),
-            "REQUIRE_PARTS": ["day", "month", "year"],
-        },
-    )
-    return parsed.date() if parsed else None
+    settings = {"DATE_ORDER": hints.date_order, "PREFER_DATES_FROM": "past",
+                "RELATIVE_BASE": now.replace(tzinfo=None)}
+    for match in NAMED_MONTH_DATE.finditer(text):
+        parsed = dateparser.parse(match[0], languages=languages,
+                                  settings={**settings, "REQUIRE_PARTS": ["day", "month", "year"]})
+        if parsed:
+            return parsed.date()
+    if len(text) <= 40:
+        parsed = dateparser.parse(text, languages=languages, settings=settings)
+        return parsed.date() if parsed else None
+    return None
+
+
+def _first_numeric_date(text: str, order: str) -> date | None:
+    candidates = []
+    for match in NUMERIC_YMD.finditer(text):
+        candidates.append((match.start(), _safe_date(int(match[1]), int(match[2]), int(match[3]))))
+    for match in NUMERIC_DMY.finditer(text):
+        first, second, year = int(match[1]), int(match[2]), int(match[3])
+        if order == "MDY":
+            first, second = second, first
+        candidates.append((match.start(), _safe_date(year, second, first)))
+    for _position, day in sorted(candidates, key=lambda item: item[0]):
+        if day:
+            return day
+    return None
 
 
 def _safe_date(year: int, month: int, day: int) -> date | None:
@@ -202,11 +219,15 @@ def find_published(
             day = _plausible(_safe_date(int(match["y"]), int(match["m"]), int(match["d"])), now)
             if day:
                 return day, "url"
-    found = htmldate.find_date(copy.deepcopy(tree), url=url, original_date=True,
-                               extensive_search=True, **window)
-    if found:
-        return date.fromisoformat(found), "text"
     return None, ""
+
+
+def find_text_date(text: str, hints: SourceHints, now: datetime) -> date | None:
+    """A full date written in the opening lines of the article ("05.08.2015, Ашхабад …").
+
+    Only day-month-year dates count: a bare year (a copyright line) says nothing of the day.
+    """
+    return _plausible(parse_date_text(text[:600], hints, now), now)
 
 
 def clean_title(title: str, hints: SourceHints, site_name: str | None) -> str:
@@ -306,6 +327,8 @@ def extract(
         return Rejection("too-short", f"{words} words")
     if not title:
         return Rejection("no-title")
+    if published is None:
+        published, date_source = find_text_date(text, hints, now), "text"
     if published is None:
         return Rejection("no-date")
     detected, confidence = detect_language(f"{title}\n{text}")

@@ -39,7 +39,7 @@ class Hit:
     snippet: str = ""  # plain text with MATCH_START/MATCH_END around matches
 
     def snippet_html(self) -> str:
-        escaped = html.escape(self.snippet)
+        escaped = html.escape(self.snippet, quote=False)
         return escaped.replace(MATCH_START, "<mark>").replace(MATCH_END, "</mark>")
 
     def as_json(self) -> dict[str, Any]:

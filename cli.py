@@ -1,0 +1,567 @@
+"""crescent's command line: a thin click layer over the crawler, archive and search libraries."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import shutil
+import sys
+import time
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+DEFAULT_DATA = "crescent-data"
+DEMO_MARKER = ".crescent-demo"
+DEMO_QUERIES = (("tr", "Kızılay"), ("ru", "Красного Полумесяца"))
+
+
+class CliError(click.ClickException):
+    """A domain error shown as one line; bad input exits with 2."""
+
+    exit_code = 2
+
+
+def console() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def data_option(default: str = DEFAULT_DATA):
+    return click.option(
+        "--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
+        envvar="CRESCENT_DATA", default=default, show_default=True,
+        help="Data directory: archive, index and crawl state (env CRESCENT_DATA).",
+    )
+
+
+def parse_day(_ctx, param, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param=param) from None
+
+
+def parse_languages(_ctx, param, value: str | None) -> list[str] | None:
+    if not value:
+        return None
+    codes = [code.strip().lower() for code in value.split(",") if code.strip()]
+    bad = [code for code in codes if not re.fullmatch(r"[a-z]{2}", code)]
+    if bad:
+        raise click.BadParameter(f"not ISO 639-1 codes: {', '.join(bad)}", param=param)
+    return codes
+
+
+def filter_options(func):
+    """--lang, --source, --since, --until: shared by search and export."""
+    func = click.option("--until", callback=parse_day, help="Published on or before YYYY-MM-DD.")(
+        func)
+    func = click.option("--since", callback=parse_day, help="Published on or after YYYY-MM-DD.")(
+        func)
+    func = click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")(
+        func)
+    return click.option("--lang", "languages", callback=parse_languages,
+                        help="Only these languages, comma-separated (tr,ru,en).")(func)
+
+
+def check_sources(data_dir: Path, sources: tuple[str, ...]) -> None:
+    from crawler.runner import source_names
+
+    archived = {p.name for p in (data_dir / "archive").iterdir()} if (
+        data_dir / "archive").is_dir() else set()
+    known = set(source_names()) | archived
+    for source in sources:
+        if source not in known:
+            raise CliError(f"unknown source {source!r} (known: {', '.join(sorted(known))})")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option("0.1.0", prog_name="crescent")
+def main() -> None:
+    """crescent: crawl, archive and search news of the Red Cross and Red Crescent Movement."""
+
+
+# --- crawl ---------------------------------------------------------------------------------
+@main.command()
+@click.argument("sources", nargs=-1)
+@click.option("--all", "all_sources", is_flag=True, help="Crawl every configured source.")
+@click.option("--base-url", "base_urls", multiple=True, metavar="[SOURCE=]URL",
+              help="Fetch from this scheme://host instead of the real site (replicas, tests).")
+@click.option("--site", help="Crawl any site with the generic spider.")
+@click.option("--article-pattern", help="With --site: regex that article URLs match.")
+@click.option("--lang", "languages", callback=parse_languages,
+              help="Languages to archive, comma-separated [default: tr,ru,en].")
+@click.option("--since", callback=parse_day, help="Skip articles and listings before this day.")
+@click.option("--refresh", is_flag=True, help="Fetch again articles already archived.")
+@click.option("--contact", help="Contact e-mail or URL sent in the User-Agent.")
+@data_option()
+def crawl(sources, all_sources, base_urls, site, article_pattern, languages, since, refresh,
+          contact, data_dir) -> None:
+    """Crawl sources (or --site URL) into the archive and index.
+
+    \b
+    crescent crawl anadolu icrc
+    crescent crawl --all --since 2025-01-01
+    crescent crawl anadolu --base-url http://127.0.0.1:8000
+    crescent crawl --site https://example.org/news --lang en --article-pattern '/news/\\d+'
+    """
+    from crawler.runner import CrawlPlan, UnknownSourceError, source_names
+
+    if all_sources:
+        sources = tuple(source_names())
+    if not sources and not site:
+        raise CliError("name one or more sources, --all, or --site URL "
+                       f"(sources: {', '.join(source_names())})")
+    if article_pattern:
+        try:
+            re.compile(article_pattern)
+        except re.error as error:
+            raise CliError(f"bad --article-pattern: {error}") from None
+    if site and not re.match(r"^https?://[^/\s]+", site):
+        raise CliError(f"--site must be an http(s) URL, not {site!r}")
+    plan = CrawlPlan(sources=list(sources), base_urls=_base_urls(base_urls, sources), site=site,
+                     article_pattern=article_pattern)
+    extra = {"USER_AGENT": _user_agent(contact)} if contact else None
+    try:
+        results = _run_with_progress(plan, data_dir, languages=languages, since=since,
+                                     refresh=refresh, extra_settings=extra)
+    except UnknownSourceError as error:
+        raise CliError(str(error)) from None
+    print_crawl_summary(results)
+
+
+def _base_urls(values: tuple[str, ...], sources: tuple[str, ...]) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for value in values:
+        name, _, url = value.rpartition("=") if re.match(r"^[a-z0-9_]+=", value) else ("", "", value)
+        if not re.match(r"^https?://[^/\s]+/?$", url):
+            raise CliError(f"--base-url must be scheme://host[:port], not {url!r}")
+        if name:
+            mapping[name] = url
+        elif len(sources) == 1:
+            mapping[sources[0]] = url
+        else:
+            raise CliError("with several sources, write --base-url SOURCE=URL")
+    return mapping
+
+
+def _user_agent(contact: str) -> str:
+    from crawler import settings
+
+    return settings.USER_AGENT.replace(settings.CRESCENT_CONTACT, contact)
+
+
+def _run_with_progress(plan, data_dir: Path, **kwargs):
+    from crawler.runner import run_crawl
+
+    out = Console(stderr=True, highlight=False)
+    progress = Progress(TextColumn("{task.description:<18}"), BarColumn(bar_width=None),
+                        TextColumn("{task.fields[pages]:>5} pages  {task.fields[items]:>4} "
+                                   "articles"), TimeElapsedColumn(), console=out,
+                        transient=False)
+    tasks: dict[str, Any] = {}
+
+    def on_event(source: str, event: str) -> None:
+        if source not in tasks:
+            tasks[source] = progress.add_task(source, total=None, pages=0, items=0)
+        task = progress.tasks[tasks[source]]
+        key = "pages" if event == "page" else "items"
+        progress.update(tasks[source], **{key: task.fields[key] + 1})
+
+    with progress:
+        return run_crawl(plan, data_dir, on_event=on_event, **kwargs)
+
+
+def print_crawl_summary(results) -> None:
+    out = console()
+    table = Table(title="Crawl summary", show_lines=False)
+    for column in ("source", "pages", "new", "updated", "unchanged", "by language", "rejected"):
+        table.add_column(column, overflow="fold")
+    totals: Counter = Counter()
+    rejected_total: Counter = Counter()
+    for result in results:
+        languages = result.prefixed("crescent/articles/")
+        rejected = result.prefixed("crescent/rejected/")
+        if result.count("crescent/rejected/language"):
+            rejected["language"] = result.count("crescent/rejected/language")
+            details = result.prefixed("crescent/rejected_language/")
+            rejected = {**rejected, "language": ",".join(f"{k}:{v}" for k, v in details.items())}
+        rejected_total.update({k: result.count(f"crescent/rejected/{k}") for k in rejected})
+        row = [result.source, str(result.count("response_received_count")),
+               str(result.count("crescent/archive/new")),
+               str(result.count("crescent/archive/updated")),
+               str(result.count("crescent/archive/unchanged")),
+               " ".join(f"{k}:{v}" for k, v in languages.items()) or "-",
+               " ".join(f"{k}:{v}" for k, v in rejected.items()) or "-"]
+        table.add_row(*(escape(cell) for cell in row))
+        totals.update({name: result.count(f"crescent/archive/{name}")
+                       for name in ("new", "updated", "unchanged")})
+    out.print(table)
+    out.print(f"archived: {totals['new']} new, {totals['updated']} updated, "
+              f"{totals['unchanged']} unchanged; rejected: "
+              + (", ".join(f"{k} {v}" for k, v in sorted(rejected_total.items())) or "none"))
+
+
+# --- demo ----------------------------------------------------------------------------------
+@main.command()
+@data_option(default="demo-data")
+@click.option("--keep", is_flag=True, help="Keep the existing demo data instead of starting over.")
+def demo(data_dir: Path, keep: bool) -> None:
+    """Serve the replica sites on 127.0.0.1, crawl them, summarise, search (offline, < 1 min).
+
+    \b
+    crescent demo
+    crescent demo --data /tmp/demo
+    """
+    from crawler.demo import REPLICA_SOURCES, ReplicaServer, build_site
+    from crawler.runner import CrawlPlan
+
+    if data_dir.exists() and not keep:
+        if any(data_dir.iterdir()) and not (data_dir / DEMO_MARKER).exists():
+            raise CliError(f"{data_dir} exists and is not a demo directory; choose another --data")
+        shutil.rmtree(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / DEMO_MARKER).write_text("created by crescent demo\n")
+    out = console()
+    started = time.monotonic()
+    with contextlib.ExitStack() as stack:
+        servers = {name: stack.enter_context(ReplicaServer(build_site(name)))
+                   for name in REPLICA_SOURCES}
+        for name, server in servers.items():
+            out.print(f"replica [bold]{name}[/] ({escape(server.site.real_root)}) "
+                      f"on {server.base_url}")
+        plan = CrawlPlan(sources=list(REPLICA_SOURCES),
+                         base_urls={name: s.base_url for name, s in servers.items()})
+        results = _run_with_progress(plan, data_dir)
+    print_crawl_summary(results)
+    for language, query in DEMO_QUERIES:
+        out.rule(f"search ({language}): {query}")
+        _print_results(data_dir, query, limit=3)
+    out.print(f"demo finished in {time.monotonic() - started:.1f} s; data in {data_dir}/ — try "
+              f"`crescent search --data {data_dir} 'Aslanov'`")
+
+
+# --- extract -------------------------------------------------------------------------------
+@main.command()
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False,
+                                                          path_type=Path))
+@click.option("--url", help="The page's URL (needed with FILE).")
+@click.option("--batch", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="TSV file of 'path<TAB>url' lines; one JSON object per line out.")
+@click.option("--source", help="Use this source's hints (date selectors, noise).")
+@click.option("--lang", "languages", callback=parse_languages,
+              help="Languages to accept [default: tr,ru,en].")
+def extract(file, url, batch, source, languages) -> None:
+    """Extract one saved page (or a batch) as article JSON; exit 1 if it is not an article.
+
+    \b
+    crescent extract page.html --url https://www.aa.com.tr/tr/dunya/x/3747971
+    crescent extract --batch pages.tsv > articles.jsonl
+    """
+    from crawler.extract import Rejection
+    from crawler.extract import extract as extract_page
+
+    if bool(file) == bool(batch):
+        raise CliError("give either FILE --url URL or --batch LIST.tsv")
+    hints = _hints(source, languages)
+    if file:
+        if not url:
+            raise CliError("--url is required with FILE")
+        result = extract_page(file.read_bytes(), url, hints)
+        if isinstance(result, Rejection):
+            click.echo(json.dumps({"url": url, "rejected": str(result)}, ensure_ascii=False))
+            sys.exit(1)
+        click.echo(json.dumps(_article_json(result, hints.source), ensure_ascii=False, indent=2))
+        return
+    for number, line in enumerate(batch.read_text("utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        path_text, _, page_url = line.partition("\t")
+        path = (batch.parent / path_text).resolve() if not Path(path_text).is_absolute() else Path(
+            path_text)
+        if not page_url or not path.is_file():
+            click.echo(json.dumps({"path": path_text, "line": number,
+                                   "rejected": "bad-line" if not page_url else "missing-file"}))
+            continue
+        result = extract_page(path.read_bytes(), page_url.strip(), hints)
+        row = {"path": path_text, "url": page_url.strip()}
+        if isinstance(result, Rejection):
+            row["rejected"] = str(result)
+        else:
+            row.update(_article_json(result, hints.source))
+        click.echo(json.dumps(row, ensure_ascii=False))
+
+
+def _hints(source: str | None, languages: list[str] | None):
+    from dataclasses import replace
+
+    from crawler.extract import DEFAULT_LANGUAGES, SourceHints
+    from crawler.runner import UnknownSourceError, load_source
+
+    hints = SourceHints()
+    if source:
+        try:
+            spider_cls = load_source(source)
+        except UnknownSourceError as error:
+            raise CliError(str(error)) from None
+        hints = SourceHints(source=source, languages=spider_cls.languages,
+                            date_selectors=spider_cls.date_selectors,
+                            date_order=spider_cls.date_order,
+                            url_date_pattern=spider_cls.url_date_pattern,
+                            remove_selectors=spider_cls.remove_selectors,
+                            author_selectors=spider_cls.author_selectors,
+                            site_names=spider_cls.site_names)
+    return replace(hints, accept_languages=frozenset(languages or DEFAULT_LANGUAGES))
+
+
+def _article_json(article, source: str) -> dict[str, Any]:
+    from crawler.items import ArticleItem
+
+    return ArticleItem.from_article(article, source).record()
+
+
+# --- search --------------------------------------------------------------------------------
+@main.command()
+@click.argument("query")
+@filter_options
+@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--page", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance",
+              show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per result.")
+@data_option()
+def search(query, languages, sources, since, until, limit, page, sort, as_json, data_dir):
+    """Full-text search (Whoosh syntax: AND OR NOT "phrases" field:value).
+
+    \b
+    crescent search Kızılay --lang tr
+    crescent search '"Красного Полумесяца"' --since 2025-09-01 --sort date
+    crescent search 'Aslanov AND source:anadolu' --json
+    """
+    _print_results(data_dir, query, languages=languages, sources=sources, since=since,
+                   until=until, limit=limit, page=page, sort=sort, as_json=as_json)
+
+
+def _print_results(data_dir: Path, query: str, *, languages=None, sources=(), since=None,
+                   until=None, limit=10, page=1, sort="relevance", as_json=False) -> None:
+    from search import Filters, QueryError
+    from search import search as run_search
+
+    check_sources(data_dir, tuple(sources))
+    filters = Filters(languages=tuple(languages or ()), sources=tuple(sources), since=since,
+                      until=until)
+    try:
+        results = run_search(data_dir, query, filters, limit=limit, page=page, sort=sort)
+    except QueryError as error:
+        raise CliError(str(error)) from None
+    if as_json:
+        for hit in results.hits:
+            click.echo(json.dumps(hit.as_json(), ensure_ascii=False))
+        return
+    out = console()
+    first = (results.page - 1) * limit
+    out.print(f"{results.total} result(s) for [bold]{escape(query)}[/]"
+              + (f", page {results.page}" if results.page > 1 else ""))
+    for number, hit in enumerate(results.hits, start=first + 1):
+        out.print(f"\n[bold]{number}. {escape(hit.title)}[/]")
+        out.print(f"   {hit.published} · {escape(hit.source)} · {hit.language} · "
+                  f"score {hit.score:.2f}")
+        out.print(f"   [blue]{escape(hit.url)}[/]")
+        if hit.snippet:
+            out.print("   " + _rich_snippet(hit.snippet))
+
+
+def _rich_snippet(snippet: str) -> str:
+    from search.query import MATCH_END, MATCH_START
+
+    parts = re.split(f"({MATCH_START}[^{MATCH_END}]*{MATCH_END})", snippet)
+    return "".join(
+        f"[bold yellow]{escape(part[1:-1])}[/]" if part.startswith(MATCH_START) else escape(part)
+        for part in parts
+    )
+
+
+# --- export, show, stats, sources, reindex ---------------------------------------------------
+@main.command()
+@click.argument("query", required=False)
+@filter_options
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
+              show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write here instead of standard output (written atomically).")
+@data_option()
+def export(query, languages, sources, since, until, fmt, output, data_dir) -> None:
+    """Export matching articles with all fields (JSON Lines or CSV).
+
+    \b
+    crescent export --format csv --lang ru -o russian.csv
+    crescent export 'Kızılay' --since 2025-01-01 > kizilay.jsonl
+    """
+    import io
+
+    from archive import ArchiveStore
+    from archive.atomic import atomic_write_bytes
+    from archive.export import RecordFilter, select, write_csv, write_jsonl
+
+    check_sources(data_dir, tuple(sources))
+    store = ArchiveStore(data_dir / "archive")
+    flt = RecordFilter(tuple(languages or ()), tuple(sources), since, until)
+    records = select(store.iter_records(), flt)
+    if query:
+        ids = _matching_ids(data_dir, query, flt)
+        records = (record for record in records if record["id"] in ids)
+    buffer = io.StringIO(newline="")
+    count = (write_csv if fmt == "csv" else write_jsonl)(records, buffer)
+    if output:
+        atomic_write_bytes(output, buffer.getvalue().encode("utf-8"))
+        Console(stderr=True).print(f"exported {count} article(s) to {escape(str(output))}")
+    else:
+        sys.stdout.write(buffer.getvalue())
+
+
+def _matching_ids(data_dir: Path, query: str, flt) -> set[str]:
+    from search import Filters, QueryError
+    from search import search as run_search
+
+    filters = Filters(flt.languages, flt.sources, flt.since, flt.until)
+    try:
+        results = run_search(data_dir, query, filters, limit=1000, snippets=False)
+        ids = {hit.id for hit in results.hits}
+        page = 1
+        while len(ids) < results.total:
+            page += 1
+            more = run_search(data_dir, query, filters, limit=1000, page=page, snippets=False)
+            ids |= {hit.id for hit in more.hits}
+    except QueryError as error:
+        raise CliError(str(error)) from None
+    return ids
+
+
+@main.command()
+@click.argument("article_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the stored JSON.")
+@data_option()
+def show(article_id: str, as_json: bool, data_dir: Path) -> None:
+    """Show one archived article by id.
+
+    \b
+    crescent show 66f75d4a95b6a6f9
+    """
+    from archive import ArchiveStore
+    from crawler.urls import is_article_id
+
+    if not is_article_id(article_id):
+        raise CliError(f"{article_id!r} is not an article id (16 hex digits)")
+    record = ArchiveStore(data_dir / "archive").load(article_id)
+    if record is None:
+        raise click.ClickException(f"no article {article_id} in {data_dir}")
+    if as_json:
+        click.echo(json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True))
+        return
+    out = console()
+    out.print(f"[bold]{escape(record['title'])}[/]")
+    out.print(f"{record['published']} · {escape(record['source'])} · {record['language']} · "
+              f"{', '.join(escape(a) for a in record['authors']) or 'no author'} · "
+              f"{record['word_count']} words · version {record['version']}")
+    out.print(f"[blue]{escape(record['url'])}[/]\n")
+    out.print(escape(record["text"]))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@data_option()
+def stats(as_json: bool, data_dir: Path) -> None:
+    """Count archived articles by source, language and month.
+
+    \b
+    crescent stats
+    """
+    from archive import ArchiveStore
+    from archive.export import summarise
+
+    summary = summarise(ArchiveStore(data_dir / "archive").iter_records())
+    if as_json:
+        click.echo(json.dumps({
+            "total": summary.total, "by_source": dict(summary.by_source),
+            "by_language": dict(summary.by_language), "by_month": dict(sorted(
+                summary.by_month.items())),
+        }, ensure_ascii=False, indent=2))
+        return
+    out = console()
+    out.print(f"{summary.total} article(s) in {escape(str(data_dir))}")
+    languages = sorted(summary.by_language)
+    table = Table(title="by source and language")
+    table.add_column("source")
+    for language in languages:
+        table.add_column(language, justify="right")
+    table.add_column("total", justify="right")
+    for source in sorted(summary.by_source):
+        table.add_row(escape(source), *(str(summary.by_source_language[(source, lang)])
+                                        for lang in languages), str(summary.by_source[source]))
+    out.print(table)
+    months = Table(title="by month")
+    months.add_column("month")
+    months.add_column("articles", justify="right")
+    for month, count in sorted(summary.by_month.items()):
+        months.add_row(month, str(count))
+    out.print(months)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+def sources(as_json: bool) -> None:
+    """List the configured sources with their languages and start URLs.
+
+    \b
+    crescent sources
+    """
+    from crawler.runner import load_source, source_names
+
+    rows = []
+    for name in source_names():
+        spider_cls = load_source(name)
+        rows.append({"name": name, "title": spider_cls.source_title,
+                     "languages": list(spider_cls.languages),
+                     "start_urls": list(spider_cls.start_urls),
+                     "feeds": list(spider_cls.feed_urls),
+                     "sitemaps": list(spider_cls.sitemap_urls)})
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table(title="sources")
+    for column in ("name", "title", "languages", "start URLs, feeds, sitemaps"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(row["name"], row["title"], ",".join(row["languages"]),
+                      "\n".join(row["start_urls"] + row["feeds"] + row["sitemaps"]))
+    console().print(table)
+
+
+@main.command()
+@data_option()
+def reindex(data_dir: Path) -> None:
+    """Rebuild the search index from the archive alone.
+
+    \b
+    crescent reindex
+    """
+    from search import reindex as rebuild_index
+
+    if not (data_dir / "archive").is_dir():
+        raise CliError(f"no archive in {data_dir}")
+    started = time.monotonic()
+    count = rebuild_index(data_dir)
+    console().print(f"indexed {count} article(s) in {time.monotonic() - started:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

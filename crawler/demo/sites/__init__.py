@@ -1,0 +1,1 @@
+"""One module per replica site; each has ``build() -> ReplicaSite``."""
