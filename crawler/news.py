@@ -105,7 +105,7 @@ class NewsSpider(scrapy.Spider):
         for url in self.sitemap_urls:
             yield scrapy.Request(url, callback=self.parse_sitemap)
         for url in self.start_urls:
-            yield scrapy.Request(url, callback=self.parse_listing, dont_filter=True)
+            yield scrapy.Request(url, callback=self.parse_listing)
 
     # -- listings ---------------------------------------------------------------------------
     def parse_listing(self, response: Response) -> Iterable[scrapy.Request]:

@@ -104,10 +104,34 @@ def expand_aliases(query: str) -> str:
     return FIELD_ALIAS.sub(replace, query)
 
 
+QUERYABLE_FIELDS = frozenset({"title", "text", "source", "language", "month", "published",
+                              "id", "url", *TITLE_FIELDS, *TEXT_FIELDS})
+FIELD_PREFIX = re.compile(r'(?:^|[\s(])([A-Za-z_]\w*):')
+
+
+def validate_syntax(text: str) -> None:
+    """Whoosh quietly guesses at broken queries; say what is wrong instead."""
+    if text.count('"') % 2:
+        raise QueryError(f"unbalanced quotes in query {text!r}")
+    depth = 0
+    for char in re.sub(r'"[^"]*"', "", text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            break
+    if depth:
+        raise QueryError(f"unbalanced parentheses in query {text!r}")
+    unknown = {name for name in FIELD_PREFIX.findall(re.sub(r'"[^"]*"', "", text))
+               if name not in QUERYABLE_FIELDS}
+    if unknown:
+        known = "title, text, source, language, month, published, url, id"
+        raise QueryError(f"unknown field(s) {', '.join(sorted(unknown))} (fields: {known})")
+
+
 def parse_query(searcher, text: str) -> Query:
     text = text.strip()
     if not text or text == "*":
         return Every()
+    validate_syntax(text)
     parser = MultifieldParser(
         list(TITLE_FIELDS + TEXT_FIELDS), schema=searcher.schema, group=AndGroup,
     )
@@ -116,19 +140,7 @@ def parse_query(searcher, text: str) -> Query:
         query = parser.parse(expand_aliases(text))
     except Exception as error:  # Whoosh raises assorted errors for broken syntax
         raise QueryError(f"cannot parse query {text!r}: {error}") from error
-    unknown = {name for name in _field_names(query) if name not in searcher.schema}
-    if unknown:
-        raise QueryError(f"unknown field(s) in query: {', '.join(sorted(unknown))}")
     return query
-
-
-def _field_names(query: Query) -> set[str]:
-    names = set()
-    for leaf in query.leaves() if not query.is_leaf() else [query]:
-        fieldname = getattr(leaf, "fieldname", None)
-        if fieldname:
-            names.add(fieldname)
-    return names
 
 
 def search(

@@ -7,7 +7,7 @@ class AnadoluSpider(NewsSpider):
     name = "anadolu"
     source_title = "Anadolu Agency"
     languages = ("tr", "en", "ru")
-    allowed_domains = ["aa.com.tr"]
+    allowed_domains = ("aa.com.tr",)
     feed_urls = tuple(f"https://www.aa.com.tr/{lang}/rss/default?cat=guncel"
                       for lang in ("tr", "en", "ru"))
     start_urls = tuple(f"https://www.aa.com.tr/{lang}/guncel" for lang in ("tr", "en", "ru"))

@@ -18,9 +18,8 @@ class IcrcSpider(NewsSpider):
     # own span (the whole line does not parse as a date).
     date_selectors = (".content-meta .date",)
     remove_selectors = (
-        ".skip-link", "header.site-header", ".breadcrumb", ".content-meta", "figure",
+        ".skip-link", ".breadcrumb", ".content-meta", "figure",
         ".photo-credit", ".contact-block", ".share-links", ".donate-cta", ".related-content",
-        ".news-card",
-        "footer",
+        ".news-card", "footer",
     )
     site_names = ("ICRC", "МККК", "International Committee of the Red Cross")

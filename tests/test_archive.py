@@ -1,0 +1,114 @@
+"""archive.store: layout, schema, atomic writes, versions; crawler.urls: ids of URL variants."""
+
+import json
+import os
+
+import jsonschema
+import pytest
+
+from archive.atomic import atomic_write_bytes
+from archive.store import ArchiveError, ArchiveStore, SaveResult, article_schema
+from crawler.urls import article_id, clean_url, url_key
+
+
+def record(**changes):
+    base = {
+        "id": article_id("https://www.aa.com.tr/tr/dunya/kizilay/3747971"),
+        "url": "https://www.aa.com.tr/tr/dunya/kizilay/3747971",
+        "source": "anadolu", "language": "tr", "language_confidence": 0.99,
+        "title": "Kızılay toplantısı", "text": "Bakü'de toplantı yapıldı.",
+        "published": "2025-11-19", "date_source": "selector", "modified": None,
+        "authors": ["Ruslan Rehimov"], "description": None,
+        "fetched_at": "2025-11-20T08:00:00Z", "word_count": 3,
+    }
+    return base | changes
+
+
+def test_layout_and_schema(tmp_path):
+    store = ArchiveStore(tmp_path)
+    assert store.save(record()) is SaveResult.NEW
+    path = tmp_path / "anadolu" / "2025" / "11" / f"{record()['id']}.json"
+    stored = json.loads(path.read_text("utf-8"))
+    jsonschema.validate(stored, article_schema())
+    assert stored["version"] == 1 and len(stored["content_sha256"]) == 64
+
+
+def test_unchanged_article_writes_nothing(tmp_path):
+    store = ArchiveStore(tmp_path)
+    store.save(record())
+    path = store.path_of(record()["id"])
+    before = path.stat().st_mtime_ns
+    again = ArchiveStore(tmp_path).save(record(fetched_at="2025-12-01T00:00:00Z"))
+    assert again is SaveResult.UNCHANGED
+    assert path.stat().st_mtime_ns == before
+    assert json.loads(path.read_text())["fetched_at"] == "2025-11-20T08:00:00Z"
+
+
+def test_changed_article_keeps_earlier_version(tmp_path):
+    store = ArchiveStore(tmp_path)
+    store.save(record())
+    assert store.save(record(title="Kızılay toplantısı sona erdi")) is SaveResult.UPDATED
+    current = store.load(record()["id"])
+    assert current["title"] == "Kızılay toplantısı sona erdi" and current["version"] == 2
+    [earlier] = store.versions(record()["id"])
+    assert earlier["title"] == "Kızılay toplantısı" and earlier["version"] == 1
+    jsonschema.validate(earlier, article_schema())
+
+
+def test_interrupted_write_leaves_the_old_file_intact(tmp_path, monkeypatch):
+    store = ArchiveStore(tmp_path)
+    store.save(record())
+    path = store.path_of(record()["id"])
+    original = path.read_bytes()
+
+    def crash(*_args):
+        raise OSError("simulated crash before rename")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError):
+        ArchiveStore(tmp_path).save(record(text="Yeni metin " * 10))
+    assert path.read_bytes() == original
+    assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_stale_temp_files_are_cleaned(tmp_path):
+    (tmp_path / "anadolu").mkdir()
+    stale = tmp_path / "anadolu" / ".abc.json.xyz.tmp"
+    stale.write_text("{half")
+    assert ArchiveStore(tmp_path).cleanup() == 1
+    assert not stale.exists()
+
+
+@pytest.mark.parametrize("bad", [
+    {"id": "../../etc/passwd"}, {"source": "../evil"}, {"source": "Anadolu Agency"},
+    {"published": "sometime"},
+])
+def test_paths_are_never_built_from_unchecked_values(tmp_path, bad):
+    with pytest.raises(ArchiveError):
+        ArchiveStore(tmp_path).save(record(**bad))
+    assert not any(tmp_path.rglob("*.json"))
+
+
+def test_atomic_write_replaces_whole_file(tmp_path):
+    target = tmp_path / "x" / "a.json"
+    atomic_write_bytes(target, b"one")
+    atomic_write_bytes(target, b"two")
+    assert target.read_bytes() == b"two"
+    assert [p.name for p in target.parent.iterdir()] == ["a.json"]
+
+
+@pytest.mark.parametrize("variant", [
+    "https://www.aa.com.tr/tr/dunya/kizilay/3747971?utm_source=rss&utm_medium=feed",
+    "http://aa.com.tr/tr/dunya/kizilay/3747971",
+    "https://www.aa.com.tr/tr/dunya/kizilay/3747971/",
+    "https://www.aa.com.tr/tr/dunya/kizilay/3747971#comments",
+    "https://WWW.AA.COM.TR/tr/dunya/kizilay/3747971?fbclid=abc",
+])
+def test_url_variants_share_one_id(variant):
+    assert article_id(variant) == article_id("https://www.aa.com.tr/tr/dunya/kizilay/3747971")
+
+
+def test_different_articles_differ_and_content_queries_are_kept():
+    assert article_id("https://x.org/news?id=1") != article_id("https://x.org/news?id=2")
+    assert clean_url("https://x.org/a?b=2&utm_campaign=z&a=1") == "https://x.org/a?a=1&b=2"
+    assert url_key("https://www.x.org/ru/мир/1") == "x.org/ru/%D0%BC%D0%B8%D1%80/1"

@@ -1,0 +1,133 @@
+"""search: Turkish and Russian analysis, the Whoosh index, queries, filters, reindex."""
+
+import pytest
+
+from archive.store import ArchiveStore
+from crawler.urls import article_id
+from search import Filters, QueryError, SearchIndex, reindex, search
+from search.analysis import analyzer_for, fold_case
+from search.index import document_for
+
+ARTICLES = [
+    ("tr", "anadolu", "2025-11-19", "Türk Devletleri Kızılay Ağı toplantısı",
+     "Bakü'de Azerbaycan Kızılay Başkanı Novruz Aslanov'un ev sahipliğinde toplantı yapıldı. "
+     "KIZILAY temsilcileri İSTANBUL ve Aşkabat'tan geldi."),
+    ("tr", "anadolu", "2025-03-02", "Kızılaydan yardım",
+     "Kızılaya bağış yapan vatandaşlar kampanyaya destek verdi. Kızıl elma ağaçları çiçek açtı."),
+    ("tr", "anadolu", "2025-03-03", "Kızıl elma bahçeleri",
+     "Bahçelerde kızıl elmalar hasat edildi; yardım kampanyası yoktu."),
+    ("ru", "turkmenistanlive", "2025-09-05", "Встреча обществ Красного Полумесяца в Ашхабаде",
+     "Сегодня в Ашхабаде стартовала встреча руководителей Национальных обществ Красного Креста "
+     "и Красного Полумесяца. Мероприятие открыла Марал Ачилова."),
+    ("ru", "turkmenportal", "2025-10-01", "Красному Полумесяцу передали помощь",
+     "Красный Полумесяц Туркменистана получил гуманитарную помощь для беженцев."),
+    ("en", "icrc", "2024-08-15", "Azerbaijan: Activity highlights",
+     "Volunteers of the Azerbaijan Red Crescent Society disseminated knowledge about mines. "
+     "The volunteer network keeps growing."),
+]
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    root = tmp_path_factory.mktemp("data")
+    store = ArchiveStore(root / "archive")
+    documents = []
+    for number, (language, source, published, title, text) in enumerate(ARTICLES):
+        url = f"https://example.org/{source}/{number}"
+        record = {"id": article_id(url), "url": url, "source": source, "language": language,
+                  "title": title, "text": text, "published": published, "authors": [],
+                  "fetched_at": "2025-12-01T00:00:00Z", "word_count": len(text.split())}
+        store.save(record)
+        documents.append(document_for(store.load(record["id"]),
+                                      store.relative(store.path_of(record["id"]))))
+    SearchIndex(root / "index").update(documents)
+    return root
+
+
+def titles(data_dir, query, **kwargs):
+    return [hit.title for hit in search(data_dir, query, **kwargs).hits]
+
+
+def test_turkish_case_folding_treats_the_four_is_alike():
+    assert fold_case("KIZILAY") == fold_case("Kızılay") == fold_case("kizilay")
+    assert fold_case("İSTANBUL") == fold_case("istanbul") == fold_case("Istanbul")
+
+
+@pytest.mark.parametrize("language", ["tr", "ru", "en", None])
+def test_apostrophe_suffix_is_split(language):
+    tokens = [t.text for t in analyzer_for(language)("Aslanov'un")]
+    assert tokens == [t.text for t in analyzer_for(language)("Aslanov")]
+
+
+def test_russian_cases_share_a_stem():
+    analyzer = analyzer_for("ru")
+    stems = {next(iter(analyzer(word))).text for word in ("Полумесяц", "Полумесяца",
+                                                          "Полумесяцу", "Полумесяцем")}
+    assert len(stems) == 1
+
+
+@pytest.mark.parametrize("query", ["Kızılay", "KIZILAY", "kizilay", "Kızılay'ın", "Kızılaydan"])
+def test_any_casing_and_suffix_finds_kizilay(data_dir, query):
+    found = titles(data_dir, query)
+    assert "Türk Devletleri Kızılay Ağı toplantısı" in found
+    assert "Kızılaydan yardım" in found
+    assert "Kızıl elma bahçeleri" not in found  # "kızıl" alone is another word
+
+
+def test_istanbul_in_any_casing(data_dir):
+    for query in ("İstanbul", "istanbul", "ISTANBUL"):
+        assert titles(data_dir, query) == ["Türk Devletleri Kızılay Ağı toplantısı"]
+
+
+def test_russian_inflections_and_phrase(data_dir):
+    for query in ("Красный Полумесяц", "Красного Полумесяца", "Красному Полумесяцу"):
+        found = titles(data_dir, query)
+        assert "Встреча обществ Красного Полумесяца в Ашхабаде" in found
+        assert "Красному Полумесяцу передали помощь" in found
+    assert "Встреча обществ Красного Полумесяца в Ашхабаде" in titles(
+        data_dir, '"Красный Полумесяц"')
+
+
+def test_english_plural_and_query_syntax(data_dir):
+    assert titles(data_dir, "volunteer") == ["Azerbaijan: Activity highlights"]
+    assert titles(data_dir, "Aslanov OR Ачилова", sort="date") == [
+        "Türk Devletleri Kızılay Ağı toplantısı", "Встреча обществ Красного Полумесяца в Ашхабаде"]
+    assert titles(data_dir, "Kızılay NOT Aslanov") == ["Kızılaydan yardım"]
+    assert titles(data_dir, "title:yardım") == ["Kızılaydan yardım"]
+    assert titles(data_dir, "source:icrc") == ["Azerbaijan: Activity highlights"]
+
+
+def test_filters_and_paging(data_dir):
+    russian = titles(data_dir, "Kızılay OR Полумесяц", filters=Filters(languages=("ru",)))
+    assert sorted(russian) == ["Встреча обществ Красного Полумесяца в Ашхабаде",
+                               "Красному Полумесяцу передали помощь"]
+    assert titles(data_dir, "Kızılay", filters=Filters(sources=("icrc",))) == []
+    from datetime import date
+
+    dated = Filters(since=date(2025, 9, 1), until=date(2025, 9, 30))
+    assert titles(data_dir, "*", filters=dated) == [
+        "Встреча обществ Красного Полумесяца в Ашхабаде"]
+    first = search(data_dir, "*", limit=2, page=1, sort="date")
+    second = search(data_dir, "*", limit=2, page=2, sort="date")
+    assert first.total == len(ARTICLES)
+    assert [h.published for h in first.hits + second.hits] == sorted(
+        [a[2] for a in ARTICLES], reverse=True)[:4]
+
+
+def test_snippets_mark_matches_and_escape_html(data_dir):
+    [hit] = search(data_dir, "Ачилова").hits
+    assert "\x02Ачилова\x03" in hit.snippet
+    assert "<mark>Ачилова</mark>" in hit.as_json()["snippet"]
+
+
+@pytest.mark.parametrize("query", ['"unclosed', "nosuchfield:x", "(Kızılay OR Aslanov"])
+def test_bad_queries_raise_query_error(data_dir, query):
+    with pytest.raises(QueryError):
+        search(data_dir, query)
+
+
+def test_reindex_rebuilds_the_same_index_from_the_archive(data_dir):
+    before = SearchIndex(data_dir / "index").indexed_ids()
+    assert reindex(data_dir) == len(ARTICLES)
+    assert SearchIndex(data_dir / "index").indexed_ids() == before
+    assert titles(data_dir, "Kizilay'a") == titles(data_dir, "Kızılay")
