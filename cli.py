@@ -63,12 +63,12 @@ def parse_languages(_ctx, param, value: str | None) -> list[str] | None:
 
 def filter_options(func):
     """--lang, --source, --since, --until: shared by search and export."""
-    func = click.option("--until", callback=parse_day, help="Published on or before YYYY-MM-DD.")(
-        func)
-    func = click.option("--since", callback=parse_day, help="Published on or after YYYY-MM-DD.")(
-        func)
-    func = click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")(
-        func)
+    func = click.option("--until", callback=parse_day,
+                        help="Published on or before YYYY-MM-DD.")(func)
+    func = click.option("--since", callback=parse_day,
+                        help="Published on or after YYYY-MM-DD.")(func)
+    func = click.option("--source", "sources", multiple=True,
+                        help="Only this source (repeatable).")(func)
     return click.option("--lang", "languages", callback=parse_languages,
                         help="Only these languages, comma-separated (tr,ru,en).")(func)
 
@@ -114,10 +114,15 @@ def crawl(sources, all_sources, base_urls, site, article_pattern, languages, sin
     crescent crawl anadolu --base-url http://127.0.0.1:8000
     crescent crawl --site https://example.org/news --lang en --article-pattern '/news/\\d+'
     """
-    from crawler.runner import CrawlPlan, UnknownSourceError, source_names
+    from crawler.runner import CrawlPlan, UnknownSourceError, load_source, source_names
 
     if all_sources:
         sources = tuple(source_names())
+    for name in sources:
+        try:
+            load_source(name)
+        except UnknownSourceError as error:
+            raise CliError(str(error)) from None
     if not sources and not site:
         raise CliError("name one or more sources, --all, or --site URL "
                        f"(sources: {', '.join(source_names())})")
@@ -142,7 +147,8 @@ def crawl(sources, all_sources, base_urls, site, article_pattern, languages, sin
 def _base_urls(values: tuple[str, ...], sources: tuple[str, ...]) -> dict[str, str]:
     mapping: dict[str, str] = {}
     for value in values:
-        name, _, url = value.rpartition("=") if re.match(r"^[a-z0-9_]+=", value) else ("", "", value)
+        named = re.match(r"^([a-z0-9_]+)=(.*)$", value)
+        name, url = (named[1], named[2]) if named else ("", value)
         if not re.match(r"^https?://[^/\s]+/?$", url):
             raise CliError(f"--base-url must be scheme://host[:port], not {url!r}")
         if name:
@@ -260,7 +266,8 @@ def demo(data_dir: Path, keep: bool) -> None:
 @click.option("--source", help="Use this source's hints (date selectors, noise).")
 @click.option("--lang", "languages", callback=parse_languages,
               help="Languages to accept [default: tr,ru,en].")
-def extract(file, url, batch, source, languages) -> None:
+@data_option()
+def extract(file, url, batch, source, languages, data_dir) -> None:
     """Extract one saved page (or a batch) as article JSON; exit 1 if it is not an article.
 
     \b
@@ -518,7 +525,8 @@ def stats(as_json: bool, data_dir: Path) -> None:
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True)
-def sources(as_json: bool) -> None:
+@data_option()
+def sources(as_json: bool, data_dir: Path) -> None:
     """List the configured sources with their languages and start URLs.
 
     \b

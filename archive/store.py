@@ -8,7 +8,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -24,7 +24,7 @@ VERSION_RE = re.compile(r"^([0-9a-f]{16})\.v(\d+)\.json$")
 CONTENT_FIELDS = ("title", "text", "published", "modified", "authors", "description", "language")
 
 
-class SaveResult(str, Enum):
+class SaveResult(StrEnum):
     NEW = "new"
     UPDATED = "updated"
     UNCHANGED = "unchanged"

@@ -1,1 +1,1 @@
-"""crescent's Scrapy project: settings, items, pipelines, middlewares, base spiders and extraction."""
+"""crescent's Scrapy project: settings, items, pipelines, middlewares, spiders, extraction."""

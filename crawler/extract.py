@@ -41,6 +41,7 @@ LANG_SEGMENT = re.compile(r"^/(tr|ru|en|az|tm|tk|kk|ky|uz|uk)(?:/|$)")
 # Language codes that pages declare under another name than ISO 639-1 uses.
 LANG_ALIASES = {"tm": "tk", "tur": "tr", "rus": "ru", "eng": "en", "aze": "az"}
 
+QUOTE_PAIRS = (('"', '"'), ("'", "'"), ("«", "»"), ("“", "”"), ("„", "“"))
 NUMERIC_DMY = re.compile(r"\b(\d{1,2})[./-](\d{1,2})[./-](\d{4})\b")
 NUMERIC_YMD = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 # "5 сентября 2025", "19 Kasım 2025", "18 August 2022", "August 18, 2022", "сент. 2025" forms.
@@ -238,7 +239,12 @@ def clean_title(title: str, hints: SourceHints, site_name: str | None) -> str:
             suffix = f"{separator}{name}"
             if title.lower().endswith(suffix.lower()) and len(title) > len(suffix):
                 title = title[: -len(suffix)].rstrip()
-    title = title.strip("\"'«»“”„ ")
+    for opening, closing in QUOTE_PAIRS:
+        inner = title[len(opening):-len(closing)] if len(title) > 2 else ""
+        if title.startswith(opening) and title.endswith(closing) and opening not in inner \
+                and closing not in inner:
+            title = inner.strip()
+            break
     return title[:MAX_TITLE_CHARS]
 
 

@@ -20,7 +20,14 @@ from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.sitemap import Sitemap
 
 from archive.store import ArchiveStore
-from crawler.extract import DEFAULT_LANGUAGES, Article, Rejection, SourceHints, extract, parse_date_text
+from crawler.extract import (
+    DEFAULT_LANGUAGES,
+    Article,
+    Rejection,
+    SourceHints,
+    extract,
+    parse_date_text,
+)
 from crawler.items import ArticleItem
 from crawler.pipelines import data_dir
 from crawler.urls import article_id, clean_url

@@ -30,7 +30,8 @@ def _is_tracking(name: str) -> bool:
 def clean_url(url: str) -> str:
     """The URL worth requesting: tracking parameters and fragment dropped, query sorted."""
     parts = urlsplit(url.strip())
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    query = [(key, value) for key, value in pairs if not _is_tracking(key)]
     rebuilt = urlunsplit((parts.scheme, parts.netloc, parts.path or "/", urlencode(query), ""))
     return canonicalize_url(rebuilt)
 

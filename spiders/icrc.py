@@ -14,11 +14,10 @@ class IcrcSpider(NewsSpider):
     article_patterns = (r"icrc\.org/(?:en|ru)/(?:news-release|article|document)/[\w-]+/?$",)
     listing_patterns = (r"icrc\.org/(?:en|ru)/latest-news(?:\?page=\d+)?$",)
     listing_date_selectors = (".news-card .date::text",)
-    # The type/date/country line: "News release 18 August 2022 Azerbaijan"; the date has its
-    # own span (the whole line does not parse as a date).
+    # The date span of the type/date/country line "News release 18 August 2022 Azerbaijan".
     date_selectors = (".content-meta .date",)
     remove_selectors = (
-        ".skip-link", ".breadcrumb", ".content-meta", "figure",
+        ".skip-link", "header.site-header", ".breadcrumb", ".content-meta", "figure",
         ".photo-credit", ".contact-block", ".share-links", ".donate-cta", ".related-content",
         ".news-card", "footer",
     )

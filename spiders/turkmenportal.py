@@ -7,6 +7,8 @@ article:published_time, whose +05:00 offset keeps the site-local day (never the 
 The Turkmen /tm/ edition is not crawled: the archive keeps tr, ru and en.
 """
 
+from typing import ClassVar
+
 from crawler.news import NewsSpider
 
 ROOT = "https://turkmenportal.com"
@@ -16,7 +18,7 @@ class TurkmenportalSpider(NewsSpider):
     name = "turkmenportal"
     source_title = "Turkmenportal"
     languages = ("ru", "en")
-    allowed_domains = ["turkmenportal.com"]
+    allowed_domains: ClassVar[list[str]] = ["turkmenportal.com"]
     start_urls = (f"{ROOT}/ru/news", f"{ROOT}/en/news")
     sitemap_urls = (f"{ROOT}/sitemap.xml",)
     article_patterns = (r"turkmenportal\.com/(?:ru|en)/news/\d+-[^/?#]+$",)

@@ -138,7 +138,8 @@ def test_boilerplate_lines_never_reach_the_text():
 
 
 def test_remove_selectors_drop_noise_blocks():
-    body = paragraphs(EN_BODY) + '<div class="ticker"><p>' + "Dolar 42,35 Euro 48,91 " * 20 + "</p></div>"
+    ticker = "Dolar 42,35 Euro 48,91 " * 20
+    body = paragraphs(EN_BODY) + f'<div class="ticker"><p>{ticker}</p></div>'
     hints = SourceHints(remove_selectors=(".ticker",))
     html = page(body, title="Blood donation", head=META_DATE, lang="en")
     assert "Dolar" not in extract(html, "https://e.org/a", hints, now=NOW).text

@@ -107,6 +107,10 @@ def test_type_date_country_dates_parse_in_both_languages(tmp_path):
     now = datetime.now(UTC)
     assert parse_date_text("18 August 2022", hints, now) == date(2022, 8, 18)
     assert parse_date_text("3 сентября 2025", hints, now) == date(2025, 9, 3)
+    assert parse_date_text("Пресс-релиз 3 сентября 2025 Азербайджан", hints, now) == date(
+        2025, 9, 3)
+    assert parse_date_text("Legal factsheet 11 August 2023 Azerbaijan", hints, now) == date(
+        2023, 8, 11)
 
 
 def test_seed_article_is_extracted_without_noise(tmp_path):

@@ -101,7 +101,7 @@ class ReplicaServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 with server._lock:
                     server.requests.append(self.path)
                 page = server.site.lookup(self.path) or NOT_FOUND
@@ -113,7 +113,7 @@ class ReplicaServer:
                 self.end_headers()
                 self.wfile.write(page.body)
 
-            def log_message(self, format: str, *args) -> None:  # noqa: A002
+            def log_message(self, format: str, *args) -> None:
                 pass  # the request list is the log
 
         return Handler

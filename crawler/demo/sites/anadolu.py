@@ -57,7 +57,8 @@ def _article_page(article: dict, related: list[dict]) -> str:
     )
     body = f"""{_header(lang)}
 <main><div class="detay-spot-category">
-<span class="detay-news-category"><a href="/{lang}/{esc(article['category'])}">{esc(article['category'].title())}</a></span>
+<span class="detay-news-category"><a href="/{lang}/{esc(article['category'])}">
+{esc(article['category'].title())}</a></span>
 <h1>{esc(article['title'])}</h1>
 <h4>{esc(article['lead'])}</h4>
 <div class="row"><span class="detay-muhabir">{esc(article.get('author', ''))} &nbsp;|</span>
@@ -71,7 +72,8 @@ def _article_page(article: dict, related: list[dict]) -> str:
 </div>
 <aside class="detay-ilgili"><h3>{labels['related']}</h3><ul>{related_links}</ul></aside>
 </main>
-<footer><p>© Anadolu Ajansı. Tüm hakları saklıdır.</p><a href="/{lang}/p/kunye">Künye</a></footer>"""
+<footer><p>© Anadolu Ajansı. Tüm hakları saklıdır.</p>
+<a href="/{lang}/p/kunye">Künye</a></footer>"""
     return document(title=f"{article['title']} | Anadolu Ajansı", head=head, body=body,
                     html_attrs=' class="no-js" dir="ltr"')
 

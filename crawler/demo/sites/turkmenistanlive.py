@@ -196,10 +196,12 @@ def _time_tags(post: dict) -> str:
 def _content(post: dict, related: list[dict]) -> str:
     paragraphs = [f"<p>{esc(text)}</p>" for text in post["body"]]
     # Ad Inserter block "before the last paragraph": where the banner entered the seed text.
-    banner = (f'<div class="code-block code-block-2" style="margin: 8px 0; clear: both;">'
-              f'<a href="{ROOT}/turizm/" target="_blank"><img src="/wp-content/uploads/2024/03/'
-              f'turizm-728x90.jpg" alt="{BANNER}" width="728" height="90"></a> '
-              f'<a href="{ROOT}/turizm/" target="_blank">{BANNER}</a></div>')
+    # A clickable image with a caption paragraph: generic extraction keeps the caption.
+    banner = (f"<div class='code-block code-block-2' style='margin: 8px 0; clear: both;'>\n"
+              '<img src="/wp-content/uploads/2024/03/turizm-728x90.jpg" width="728" height="90" '
+              f'alt="{BANNER}" style="cursor: pointer;" '
+              f"onclick=\"window.open('{ROOT}/turizm/', '_blank')\">\n"
+              f'<p style="text-align: center;">{BANNER}</p>\n</div>')
     paragraphs.insert(len(paragraphs) - 1, banner)
     if post.get("seed"):
         attachment = real_url(post) + ATTACHMENT + "/"

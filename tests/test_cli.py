@@ -1,0 +1,179 @@
+"""Every crescent command through its real entry point (click's runner), error cases included."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from archive.store import ArchiveStore
+from cli import main
+from crawler.demo import build_site
+from crawler.extract import Article, extract
+from crawler.items import ArticleItem
+from search.index import SearchIndex, document_for
+from spiders.anadolu import AnadoluSpider
+
+SEED_URL = ("https://www.aa.com.tr/tr/dunya/"
+            "azerbaycanda-turk-devletleri-kizilay-agi-toplantisi-yapildi/3747971")
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    """An archive and index of the anadolu replica, built through the real extractor."""
+    root = tmp_path_factory.mktemp("cli-data")
+    site = build_site("anadolu")
+    store = ArchiveStore(root / "archive")
+    documents = []
+    for expected in site.articles:
+        page = site.lookup(expected.url.removeprefix(site.real_root))
+        article = extract(page.body, expected.url, _hints())
+        assert isinstance(article, Article)
+        record = ArticleItem.from_article(article, "anadolu").record()
+        store.save(record)
+        documents.append(document_for(store.load(record["id"]),
+                                      store.relative(store.path_of(record["id"]))))
+    SearchIndex(root / "index").update(documents)
+    return root
+
+
+def _hints():
+    from crawler.extract import SourceHints
+
+    return SourceHints(source="anadolu", languages=AnadoluSpider.languages,
+                       date_selectors=AnadoluSpider.date_selectors,
+                       remove_selectors=AnadoluSpider.remove_selectors,
+                       author_selectors=AnadoluSpider.author_selectors,
+                       site_names=AnadoluSpider.site_names)
+
+
+def run(*args, **kwargs):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False, **kwargs)
+
+
+def test_search_prints_ranked_results_with_snippets(data):
+    result = run("search", "Kızılay'ın", "--data", data, "--lang", "tr", "--limit", "3")
+    assert result.exit_code == 0
+    assert "result(s) for Kızılay'ın" in result.output
+    assert result.output.count("· anadolu · tr ·") == 3
+
+
+def test_search_json_has_the_documented_fields(data):
+    result = run("search", "Aslanov", "--data", data, "--json")
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert rows and set(rows[0]) == {"id", "url", "source", "language", "title", "published",
+                                     "score", "snippet"}
+    assert any(row["url"] == SEED_URL for row in rows)
+    assert "<mark>Aslanov</mark>" in rows[0]["snippet"]
+
+
+def test_search_sort_by_date_and_filters(data):
+    result = run("search", "*", "--data", data, "--sort", "date", "--json", "--limit", "50",
+                 "--since", "2025-05-01", "--until", "2025-10-31", "--lang", "tr")
+    days = [json.loads(line)["published"] for line in result.output.splitlines()]
+    assert days == sorted(days, reverse=True)
+    assert days and all("2025-05-01" <= day <= "2025-10-31" for day in days)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["search", '"Kızılay'], "unbalanced quotes"),
+    (["search", "nosuch:x"], "unknown field"),
+    (["search", "x", "--source", "nosuchsource"], "unknown source"),
+    (["search", "x", "--since", "2025-13-45"], "not a date"),
+    (["search", "x", "--lang", "turkish"], "not ISO 639-1"),
+    (["show", "../../etc/passwd"], "not an article id"),
+    (["crawl", "nosuchsource"], "unknown source"),
+    (["crawl"], "name one or more sources"),
+    (["crawl", "anadolu", "--base-url", "ftp://x"], "--base-url must be"),
+    (["crawl", "--site", "not a url"], "--site must be"),
+    (["extract"], "either FILE"),
+])
+def test_bad_input_is_one_line_and_exit_code_2(data, args, message):
+    result = run(*args, "--data", data) if args[0] != "crawl" or len(args) > 1 else run(*args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_show_prints_the_article_and_json(data):
+    article_id = json.loads(run("search", "Aslanov", "--data", data, "--json").output
+                            .splitlines()[0])["id"]
+    text = run("show", article_id, "--data", data)
+    assert text.exit_code == 0 and "anadolu" in text.output
+    stored = json.loads(run("show", article_id, "--data", data, "--json").output)
+    assert stored["id"] == article_id and stored["version"] == 1
+    missing = run("show", "0123456789abcdef", "--data", data)
+    assert missing.exit_code == 1 and "no article" in missing.output
+
+
+def test_stats_counts_by_source_language_month(data):
+    result = run("stats", "--data", data, "--json")
+    counts = json.loads(result.output)
+    assert counts["total"] == 17
+    assert counts["by_language"] == {"tr": 11, "en": 3, "ru": 3}
+    assert sum(counts["by_month"].values()) == 17
+    assert "by source and language" in run("stats", "--data", data).output
+
+
+def test_export_jsonl_and_csv(data, tmp_path):
+    jsonl = run("export", "--data", data, "--lang", "ru")
+    rows = [json.loads(line) for line in jsonl.output.splitlines()]
+    assert len(rows) == 3 and all(row["language"] == "ru" for row in rows)
+    out = tmp_path / "tr.csv"
+    result = run("export", "Kızılay", "--data", data, "--format", "csv", "-o", out)
+    assert result.exit_code == 0
+    table = list(csv.DictReader(io.StringIO(out.read_text("utf-8"))))
+    assert table and all("id" in row and row["text"] for row in table)
+    assert any(row["authors"] == "Ruslan Rehimov" for row in table)
+
+
+def test_sources_lists_every_spider():
+    rows = json.loads(run("sources", "--json").output)
+    names = {row["name"] for row in rows}
+    assert {"anadolu", "icrc", "redcrescent_az", "turkmenportal"} <= names
+    assert all(row["languages"] and row["start_urls"] for row in rows)
+
+
+def test_reindex_rebuilds_from_the_archive(data, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(data / "archive", copy / "archive")
+    result = run("reindex", "--data", copy)
+    assert result.exit_code == 0 and "indexed 17 article(s)" in result.output
+    assert SearchIndex(copy / "index").indexed_ids() == SearchIndex(data / "index").indexed_ids()
+    assert run("reindex", "--data", tmp_path / "empty").exit_code == 2
+
+
+def test_extract_single_page_and_rejection(tmp_path):
+    site = build_site("anadolu")
+    page = tmp_path / "seed.html"
+    page.write_bytes(site.lookup(SEED_URL.removeprefix(site.real_root)).body)
+    result = run("extract", page, "--url", SEED_URL, "--source", "anadolu")
+    article = json.loads(result.output)
+    assert result.exit_code == 0 and article["published"] == "2025-11-19"
+    assert article["authors"] == ["Ruslan Rehimov"]
+    empty = tmp_path / "empty.html"
+    empty.write_text("<html><body><p>Contact us</p></body></html>")
+    rejected = run("extract", empty, "--url", "https://example.org/contact")
+    assert rejected.exit_code == 1
+    assert json.loads(rejected.output)["rejected"].startswith("too-short")
+
+
+def test_extract_batch(tmp_path):
+    site = build_site("anadolu")
+    lines = []
+    for number, expected in enumerate(site.articles[:3]):
+        path = tmp_path / f"{number}.html"
+        path.write_bytes(site.lookup(expected.url.removeprefix(site.real_root)).body)
+        lines.append(f"{path.name}\t{expected.url}")
+    lines.append("missing.html\thttps://example.org/x")
+    listing = tmp_path / "list.tsv"
+    listing.write_text("\n".join(lines) + "\n")
+    result = run("extract", "--batch", listing, "--source", "anadolu")
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert [row["path"] for row in rows] == ["0.html", "1.html", "2.html", "missing.html"]
+    assert all(row.get("title") for row in rows[:3]) and rows[3]["rejected"] == "missing-file"

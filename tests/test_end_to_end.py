@@ -1,0 +1,90 @@
+"""End to end: the real Scrapy engine crawls every replica over HTTP into a data directory."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+
+from archive.store import ArchiveStore, article_schema
+from crawler.urls import article_id, url_key
+from search import search
+from tests.conftest import REPLICA_SOURCES, base_url_args, crescent
+
+pytestmark = pytest.mark.slow
+
+
+def archived(data):
+    return {record["id"]: record for record in ArchiveStore(data / "archive").iter_records()}
+
+
+def test_every_replica_article_is_archived_once_and_right(crawled, replicas):
+    data, _result = crawled
+    records = archived(data)
+    expected_ids = set()
+    for name, server in replicas.items():
+        for article in server.site.articles:
+            record = records.get(article_id(article.url))
+            assert record is not None, f"{name}: not archived: {article.url}"
+            expected_ids.add(record["id"])
+            assert record["source"] == name
+            assert (record["language"], record["title"], record["published"][:10]) == (
+                article.language, article.title, article.published), article.url
+    # Nothing else was archived: no excluded page, no duplicate variant.
+    assert set(records) == expected_ids
+    for name, server in replicas.items():
+        for page in server.site.excluded:
+            excluded_id = article_id(page.url)
+            variant_of_expected = any(url_key(page.url) == url_key(a.url)
+                                      for a in server.site.articles)
+            assert variant_of_expected or excluded_id not in records, (name, page)
+    for path in (data / "archive").rglob("*.json"):
+        jsonschema.validate(json.loads(path.read_text("utf-8")), article_schema())
+
+
+def test_each_seed_text_is_an_article_of_its_source(crawled, replicas):
+    data, _ = crawled
+    records = archived(data)
+    seeds = {a.seed: (name, a) for name, s in replicas.items() for a in s.site.articles if a.seed}
+    assert len(seeds) == 5
+    for _seed, (name, article) in seeds.items():
+        assert records[article_id(article.url)]["source"] == name
+
+
+def test_summary_counts_sources_languages_and_rejections(crawled):
+    _data, result = crawled
+    assert "Crawl summary" in result.stdout
+    assert "language" in result.stdout and "az:1" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_searches_in_each_language_find_the_expected_articles(crawled):
+    data, _ = crawled
+    turkish = search(data, "Kızılay'ın toplantısı")
+    assert any("Türk Devletleri Kızılay Ağı" in hit.title for hit in turkish.hits)
+    russian = search(data, "Марал Ачилова")
+    assert any(hit.source == "turkmenistanlive" for hit in russian.hits)
+    english = search(data, "blood donation Terter")
+    assert english.hits and english.hits[0].source == "redcrescent_az"
+
+
+def test_index_holds_exactly_the_archive(crawled):
+    from search import SearchIndex
+
+    data, _ = crawled
+    assert SearchIndex(data / "index").indexed_ids() == set(archived(data))
+
+
+def test_second_crawl_fetches_no_article_again_and_writes_nothing(crawled, replicas):
+    data, _ = crawled
+    mtimes = {p: p.stat().st_mtime_ns for p in (data / "archive").rglob("*.json")}
+    before = {name: len(server.requested_paths()) for name, server in replicas.items()}
+    result = crescent("crawl", *REPLICA_SOURCES, *base_url_args(replicas), data=data)
+    assert result.returncode == 0, result.stderr[-2000:]
+    for name, server in replicas.items():
+        article_paths = {a.url.split(server.site.real_root, 1)[1] for a in server.site.articles}
+        again = server.requested_paths()[before[name]:]
+        assert not article_paths & set(again), f"{name} fetched archived articles again"
+    assert {p: p.stat().st_mtime_ns for p in (data / "archive").rglob("*.json")} == mtimes
+    assert "archived: 0 new, 0 updated" in result.stdout
