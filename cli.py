@@ -31,7 +31,8 @@ class CliError(click.ClickException):
 
 
 def console() -> Console:
-    return Console(highlight=False, soft_wrap=True)
+    # Piped output (files, tests, CI logs) gets a wide fixed width so tables stay one per line.
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 
 
 def data_option(default: str = DEFAULT_DATA):
@@ -40,6 +41,14 @@ def data_option(default: str = DEFAULT_DATA):
         envvar="CRESCENT_DATA", default=default, show_default=True,
         help="Data directory: archive, index and crawl state (env CRESCENT_DATA).",
     )
+
+
+def readable_url(url: str) -> str:
+    """Percent-encoded Cyrillic paths shown as people read them (the archive keeps them encoded)."""
+    from urllib.parse import unquote
+
+    decoded = unquote(url)
+    return url if any(ch in decoded for ch in " \n\t\x00") else decoded
 
 
 def parse_day(_ctx, param, value: str | None) -> date | None:
@@ -194,6 +203,7 @@ def print_crawl_summary(results) -> None:
         table.add_column(column, overflow="fold")
     totals: Counter = Counter()
     rejected_total: Counter = Counter()
+    rejected_languages: Counter = Counter()
     for result in results:
         languages = result.prefixed("crescent/articles/")
         rejected = result.prefixed("crescent/rejected/")
@@ -202,6 +212,7 @@ def print_crawl_summary(results) -> None:
             details = result.prefixed("crescent/rejected_language/")
             rejected = {**rejected, "language": ",".join(f"{k}:{v}" for k, v in details.items())}
         rejected_total.update({k: result.count(f"crescent/rejected/{k}") for k in rejected})
+        rejected_languages.update(result.prefixed("crescent/rejected_language/"))
         row = [result.source, str(result.count("response_received_count")),
                str(result.count("crescent/archive/new")),
                str(result.count("crescent/archive/updated")),
@@ -212,9 +223,11 @@ def print_crawl_summary(results) -> None:
         totals.update({name: result.count(f"crescent/archive/{name}")
                        for name in ("new", "updated", "unchanged")})
     out.print(table)
+    by_language = ", ".join(f"{lang}:{n}" for lang, n in sorted(rejected_languages.items()))
+    reasons = [f"{k} {v}" + (f" ({by_language})" if k == "language" else "")
+               for k, v in sorted(rejected_total.items())]
     out.print(f"archived: {totals['new']} new, {totals['updated']} updated, "
-              f"{totals['unchanged']} unchanged; rejected: "
-              + (", ".join(f"{k} {v}" for k, v in sorted(rejected_total.items())) or "none"))
+              f"{totals['unchanged']} unchanged; rejected: {', '.join(reasons) or 'none'}")
 
 
 # --- demo ----------------------------------------------------------------------------------
@@ -382,7 +395,7 @@ def _print_results(data_dir: Path, query: str, *, languages=None, sources=(), si
         out.print(f"\n[bold]{number}. {escape(hit.title)}[/]")
         out.print(f"   {hit.published} · {escape(hit.source)} · {hit.language} · "
                   f"score {hit.score:.2f}")
-        out.print(f"   [blue]{escape(hit.url)}[/]")
+        out.print(f"   [blue]{escape(readable_url(hit.url))}[/]")
         if hit.snippet:
             out.print("   " + _rich_snippet(hit.snippet))
 
@@ -479,7 +492,7 @@ def show(article_id: str, as_json: bool, data_dir: Path) -> None:
     out.print(f"{record['published']} · {escape(record['source'])} · {record['language']} · "
               f"{', '.join(escape(a) for a in record['authors']) or 'no author'} · "
               f"{record['word_count']} words · version {record['version']}")
-    out.print(f"[blue]{escape(record['url'])}[/]\n")
+    out.print(f"[blue]{escape(readable_url(record['url']))}[/]\n")
     out.print(escape(record["text"]))
 
 

@@ -7,10 +7,10 @@ class TurkmenistanLiveSpider(NewsSpider):
     name = "turkmenistanlive"
     source_title = "Turkmenistan Live"
     languages = ("ru",)
-    allowed_domains = ["turkmenistanlive.com"]
+    allowed_domains = ("turkmenistanlive.com",)
     feed_urls = ("https://turkmenistanlive.com/feed/",)
     start_urls = ("https://turkmenistanlive.com/", "https://turkmenistanlive.com/category/novosti/")
-    # Links arrive percent-encoded (/2025/09/05/%d0%b2-.../); attachment pages have one more segment.
+    # Links arrive percent-encoded (/2025/09/05/%d0%b2-.../); attachment pages add a segment.
     article_patterns = (r"turkmenistanlive\.com/\d{4}/\d{2}/\d{2}/[^/?#]+/$",)
     listing_patterns = (r"turkmenistanlive\.com/(?:category/novosti/)?page/\d+/$",)
     listing_date_selectors = ("main article.post time.entry-date.published::attr(datetime)",)

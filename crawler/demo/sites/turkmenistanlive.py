@@ -29,7 +29,6 @@ from urllib.parse import quote
 
 from crawler.demo.html import chunks, document, esc, load_content
 from crawler.demo.server import ExcludedPage, ExpectedArticle, Page, ReplicaSite
-from crawler.urls import clean_url
 
 ROOT = "https://turkmenistanlive.com"
 SITE_NAME = "Turkmenistan Live"
@@ -114,8 +113,8 @@ def _head(title: str, canonical: str, extra: str = "") -> str:
         f'<meta property="og:site_name" content="{SITE_NAME}">\n'
         f'<link rel="alternate" type="application/rss+xml" title="{SITE_NAME} &raquo; Лента" '
         f'href="{ROOT}/feed/">\n'
-        "<link rel='stylesheet' id='newsup-style-css' "
-        "href='/wp-content/themes/newsup/style.css?ver=6.4.3' media='all'>\n"
+        "<link rel='stylesheet' id='tlive-style-css' "
+        "href='/wp-content/themes/tlive/style.css?ver=6.4.3' media='all'>\n"
         f"{extra}"
     )
 
@@ -403,14 +402,16 @@ def _feed(posts: list[dict]) -> bytes:
     ).encode()
 
 
-def _static_page(site: ReplicaSite, path: str, title: str, texts: list[str],
+def _static_page(site: ReplicaSite, path: str, page_id: int, title: str, texts: list[str],
                  posts: list[dict]) -> str:
-    main = (f'<article id="post-{len(path)}" class="page type-page status-publish hentry">'
+    main = (f'<article id="post-{page_id}" class="post-{page_id} page type-page status-publish '
+            'hentry">'
             f'<header class="entry-header"><h1 class="entry-title">{esc(title)}</h1></header>'
             '<div class="entry-content">' + "".join(f"<p>{esc(t)}</p>" for t in texts)
             + "</div></article>")
     return site.add(path, Page(_page(title=f"{title} – {SITE_NAME}", canonical=ROOT + path,
-                                     body_class="page-template-default page", main=main,
+                                     body_class=f"page-template-default page page-id-{page_id}",
+                                     main=main,
                                      posts=posts)))
 
 
@@ -423,7 +424,7 @@ def build() -> ReplicaSite:
         nearby = sorted((p for p in posts if p is not post),
                         key=lambda p: abs((p["published_at"] - post["published_at"]).days))
         site.add(post_path(post), Page(_post_page(post, older, newer, nearby[:3], posts)))
-        site.articles.append(ExpectedArticle(post["key"], clean_url(real_url(post)), "ru",
+        site.articles.append(ExpectedArticle(post["key"], ROOT + post_path(post), "ru",
                                              post["title"], post["date"], post.get("seed")))
         if post.get("seed"):
             attachment = post_path(post) + ATTACHMENT + "/"
@@ -437,7 +438,7 @@ def build() -> ReplicaSite:
                 title=f"{ATTACHMENT.upper()} – {SITE_NAME}", canonical=ROOT + wp_href(attachment),
                 body_class=f"attachment attachment-template-default postid-{post['id'] + 1}",
                 main=main, posts=posts)))
-            site.excluded.append(ExcludedPage(clean_url(url), "attachment page of the seed photo"))
+            site.excluded.append(ExcludedPage(url, "attachment page of the seed photo"))
 
     _add_listing(site, "/", None, posts, posts, "home blog")
     category = _add_listing(site, f"/category/{CATEGORY[0]}/",
@@ -448,7 +449,7 @@ def build() -> ReplicaSite:
         tagged = [p for p in posts if (name, slug) in p["tags"]]
         urls = _add_listing(site, tag_path(slug), f"Метка: <span>{esc(name)}</span>", tagged,
                             posts, "archive tag")
-        site.excluded.append(ExcludedPage(clean_url(urls[0]), "tag listing"))
+        site.excluded.append(ExcludedPage(urls[0], "tag listing"))
     for month in sorted({p["date"][:7] for p in posts}):
         in_month = [p for p in posts if p["date"][:7] == month]
         label = f"{MONTH_NAMES[int(month[5:]) - 1]} {month[:4]}"
@@ -457,14 +458,14 @@ def build() -> ReplicaSite:
         if month == posts[0]["date"][:7]:
             site.excluded.append(ExcludedPage(urls[0], "monthly archive listing"))
 
-    site.excluded.append(ExcludedPage(_static_page(site, "/turizm/", BANNER, [
+    site.excluded.append(ExcludedPage(_static_page(site, "/turizm/", 2230, BANNER, [
         "Туркменистан открыт для путешественников: древний Мерв и Куня-Ургенч, газовый кратер "
         "Дарваза, Каспийское побережье и национальная туристическая зона «Аваза» ждут гостей "
         "круглый год. Мы расскажем, как получить визу, где остановиться и что посмотреть.",
         "Туристические компании Ашхабада предлагают экскурсионные туры, поездки в Каракумы и "
         "отдых на море. Подробности и бронирование — по телефонам, указанным на сайте.",
     ], posts), "static page the tourism banner links to"))
-    site.excluded.append(ExcludedPage(_static_page(site, "/o-sajte/", "О сайте", [
+    site.excluded.append(ExcludedPage(_static_page(site, "/o-sajte/", 2, "О сайте", [
         f"{SITE_NAME} — новостной сайт о жизни Туркменистана: общество, экономика, культура, "
         "спорт и туризм. Мы публикуем новости по материалам туркменских средств массовой "
         "информации со ссылкой на источник.",
