@@ -142,8 +142,12 @@ def crawl(sources, all_sources, base_urls, site, article_pattern, languages, sin
             raise CliError(f"bad --article-pattern: {error}") from None
     if site and not re.match(r"^https?://[^/\s]+", site):
         raise CliError(f"--site must be an http(s) URL, not {site!r}")
-    plan = CrawlPlan(sources=list(sources), base_urls=_base_urls(base_urls, sources), site=site,
-                     article_pattern=article_pattern)
+    if site and not sources and len(base_urls) == 1 and "=" not in base_urls[0]:
+        plan = CrawlPlan(site=site, site_base_url=_base_urls(base_urls, ("site",))["site"],
+                         article_pattern=article_pattern)
+    else:
+        plan = CrawlPlan(sources=list(sources), base_urls=_base_urls(base_urls, sources),
+                         site=site, article_pattern=article_pattern)
     extra = {"USER_AGENT": _user_agent(contact)} if contact else None
     try:
         results = _run_with_progress(plan, data_dir, languages=languages, since=since,

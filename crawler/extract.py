@@ -208,18 +208,18 @@ def find_published(
             day = _plausible(parse_date_text(element.text_content(), hints, now), now)
             if day:
                 return day, "selector"
-    window = {"min_date": EARLIEST_DATE.isoformat(), "max_date": (now + timedelta(days=1))
-              .strftime("%Y-%m-%d")}
-    found = htmldate.find_date(copy.deepcopy(tree), url=url, original_date=True,
-                               extensive_search=False, **window)
-    if found:
-        return date.fromisoformat(found), "metadata"
     if hints.url_date_pattern:
         match = re.search(hints.url_date_pattern, url)
         if match:
             day = _plausible(_safe_date(int(match["y"]), int(match["m"]), int(match["d"])), now)
             if day:
                 return day, "url"
+    window = {"min_date": EARLIEST_DATE.isoformat(), "max_date": (now + timedelta(days=1))
+              .strftime("%Y-%m-%d")}
+    found = htmldate.find_date(copy.deepcopy(tree), url=url, original_date=True,
+                               extensive_search=False, **window)
+    if found:
+        return date.fromisoformat(found), "metadata"
     return None, ""
 
 

@@ -21,6 +21,27 @@ from crawler.news import NewsSpider
 from crawler.urls import clean_url, host_of
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
+# URL shapes of section fronts, archives and pagination: walked for links, never articles.
+LISTING_URL = re.compile(
+    r"^/?(?:[a-z]{2}/?)?$|/page/\d+/?$|[?&](?:page|start|paged|p)=\d+|^/\d{4}/(?:\d{2}/){0,2}$"
+    r"|/(?:category|categories|tag|tags|author|authors|rubric|archive|archives|search)(?:/|$)",
+    re.IGNORECASE,
+)
+ARTICLE_OG_TYPES = ("article", "news", "newsarticle", "blogposting")
+HEADLINE_LINKS = 5  # a page linking this many headlines (5+ words each) is a section front
+
+
+def looks_like_listing(response: Response) -> bool:
+    """A home page, section front or archive: by its URL, or by an og:type other than article."""
+    parts = urlsplit(response.url)
+    if LISTING_URL.search(parts.path + (f"?{parts.query}" if parts.query else "")):
+        return True
+    og_type = response.xpath("//meta[@property='og:type']/@content").get()
+    if og_type is not None:
+        return og_type.strip().lower() not in ARTICLE_OG_TYPES
+    headlines = [text for text in response.xpath("//a").xpath("normalize-space(.)").getall()
+                 if len(text.split()) >= 5]
+    return len(headlines) >= HEADLINE_LINKS
 
 
 def source_name_for(url: str) -> str:
@@ -37,9 +58,9 @@ class GenericNewsSpider(NewsSpider):
         self.site = site.rstrip("/") + "/" if urlsplit(site).path in ("", "/") else site
         self.start_urls = (self.site,)
         self.article_patterns = (article_pattern,) if article_pattern else ()
+        self.allowed_domains = [urlsplit(site).hostname or ""]
         super().__init__(*args, **kwargs)
         self.name = source_name_for(site)
-        self.allowed_domains = [urlsplit(site).hostname or ""]
         self.seen_feeds: set[str] = set()
 
     @classmethod
@@ -77,7 +98,11 @@ class GenericNewsSpider(NewsSpider):
                 self.seen_feeds.add(feed_url)
                 yield scrapy.Request(feed_url, callback=self.parse_feed)
         url = clean_url(response.url)
-        if self.is_article_url(url):
+        if self.article_patterns and not self.is_article_url(url):
+            pass  # only walked for links
+        elif not self.article_patterns and looks_like_listing(response):
+            self.stats.inc_value("crescent/rejected/not-article")
+        else:
             item = self.accept(extract(response.text, url, self.hints))
             if item is not None:
                 yield item

@@ -73,10 +73,12 @@ class CrawlPlan:
     sources: list[str] = field(default_factory=list)
     base_urls: Mapping[str, str] = field(default_factory=dict)
     site: str | None = None
+    site_base_url: str | None = None
     article_pattern: str | None = None
 
     def targets(self) -> list[str]:
-        return list(self.base_urls.values()) + ([self.site] if self.site else [])
+        site = self.site_base_url or self.site
+        return list(self.base_urls.values()) + ([site] if site else [])
 
     def all_local(self) -> bool:
         targets = self.targets()
@@ -129,7 +131,8 @@ def run_crawl(
     crawlers = []
     if plan.site:
         crawler = process.create_crawler(GenericNewsSpider)
-        crawlers.append((crawler, {"site": plan.site, "article_pattern": plan.article_pattern}))
+        crawlers.append((crawler, {"site": plan.site, "article_pattern": plan.article_pattern,
+                                   "base_url": plan.site_base_url}))
     for name in plan.sources:
         crawler = process.create_crawler(load_source(name))
         crawlers.append((crawler, {"base_url": plan.base_urls.get(name)}))

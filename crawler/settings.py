@@ -37,6 +37,7 @@ REDIRECT_MAX_TIMES = 5
 DEPTH_LIMIT = 8
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False  # no listening ports on a crawler machine
 
 DOWNLOADER_MIDDLEWARES = {
     # Closest to the downloader: rewrites real-site URLs to a replica's base URL and back.

@@ -1,8 +1,9 @@
 """Red Crescent Society of Turkmenistan (tgymj.gov.tm), a Joomla site: the /en and /ru editions.
 
 The Turkmen edition /tm/ is not crawled (the archive keeps tr/ru/en). Pages show no date line:
-the date is the slug's dd-mm-yyyy, else htmldate's text search ("05.08.2015, …" in old bodies).
-Print views (?tmpl=component&print=1) never match the article pattern.
+the date is the slug's dd-mm-yyyy, else the extractor's search of the text's opening lines
+("05.08.2015, …" in old bodies, day first). Print views (?tmpl=component&print=1) never match
+the article pattern. Listing pages show no dates either: --since reads the slugs' dates.
 """
 
 from crawler.news import NewsSpider

@@ -216,8 +216,6 @@ def test_article_already_archived_is_not_requested(tmp_path):
     assert article_id(SEED_URL) in spider.known_ids
 
 
-@pytest.mark.xfail(strict=True, reason="shared code: htmldate reads an article id of 1990-2039 "
-                   "as a year in the URL before the source's url_date_pattern is tried")
 def test_article_id_that_looks_like_a_year_does_not_override_the_slug_date(tmp_path):
     from crawler.extract import extract
 
