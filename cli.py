@@ -397,8 +397,8 @@ def _print_results(data_dir: Path, query: str, *, languages=None, sources=(), si
               + (f", page {results.page}" if results.page > 1 else ""))
     for number, hit in enumerate(results.hits, start=first + 1):
         out.print(f"\n[bold]{number}. {escape(hit.title)}[/]")
-        out.print(f"   {hit.published} · {escape(hit.source)} · {hit.language} · "
-                  f"score {hit.score:.2f}")
+        score = "" if hit.score is None else f" · score {hit.score:.2f}"
+        out.print(f"   {hit.published} · {escape(hit.source)} · {hit.language}{score}")
         out.print(f"   [blue]{escape(readable_url(hit.url))}[/]")
         if hit.snippet:
             out.print("   " + _rich_snippet(hit.snippet))

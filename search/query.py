@@ -35,7 +35,7 @@ class Hit:
     language: str
     title: str
     published: str
-    score: float
+    score: float | None  # None when sorted by date (Whoosh then ranks by the date key)
     snippet: str = ""  # plain text with MATCH_START/MATCH_END around matches
 
     def snippet_html(self) -> str:
@@ -45,7 +45,8 @@ class Hit:
     def as_json(self) -> dict[str, Any]:
         return {
             "id": self.id, "url": self.url, "source": self.source, "language": self.language,
-            "title": self.title, "published": self.published, "score": round(self.score, 4),
+            "title": self.title, "published": self.published,
+            "score": None if self.score is None else round(self.score, 4),
             "snippet": self.snippet_html(),
         }
 
@@ -168,11 +169,11 @@ def search(
         page_results = searcher.search_page(query, page, pagelen=limit, **kwargs)
         page_results.results.formatter = _MarkFormatter()
         page_results.results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
-        hits = [_hit(data_dir, hit, snippets) for hit in page_results]
+        hits = [_hit(data_dir, hit, snippets, scored=sort != "date") for hit in page_results]
         return Results(total=page_results.total, page=page, hits=hits)
 
 
-def _hit(data_dir: Path, hit, with_snippet: bool) -> Hit:
+def _hit(data_dir: Path, hit, with_snippet: bool, scored: bool) -> Hit:
     stored = hit.fields()
     snippet = ""
     if with_snippet:
@@ -180,7 +181,8 @@ def _hit(data_dir: Path, hit, with_snippet: bool) -> Hit:
     return Hit(
         id=stored["id"], url=stored["url"], source=stored["source"],
         language=stored["language"], title=stored["title"],
-        published=stored["published"].date().isoformat(), score=float(hit.score or 0.0),
+        published=stored["published"].date().isoformat(),
+        score=float(hit.score or 0.0) if scored else None,
         snippet=snippet,
     )
 

@@ -73,8 +73,10 @@ def test_search_json_has_the_documented_fields(data):
 def test_search_sort_by_date_and_filters(data):
     result = run("search", "*", "--data", data, "--sort", "date", "--json", "--limit", "50",
                  "--since", "2025-05-01", "--until", "2025-10-31", "--lang", "tr")
-    days = [json.loads(line)["published"] for line in result.output.splitlines()]
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    days = [row["published"] for row in rows]
     assert days == sorted(days, reverse=True)
+    assert all(row["score"] is None for row in rows)  # no fake relevance when sorted by date
     assert days and all("2025-05-01" <= day <= "2025-10-31" for day in days)
 
 
