@@ -8,6 +8,7 @@ import jsonschema
 import pytest
 
 from archive.store import ArchiveStore, article_schema
+from crawler.demo import build_site
 from crawler.urls import article_id, url_key
 from search import search
 from tests.conftest import REPLICA_SOURCES, base_url_args, crescent
@@ -88,3 +89,37 @@ def test_second_crawl_fetches_no_article_again_and_writes_nothing(crawled, repli
         assert not article_paths & set(again), f"{name} fetched archived articles again"
     assert {p: p.stat().st_mtime_ns for p in (data / "archive").rglob("*.json")} == mtimes
     assert "archived: 0 new, 0 updated" in result.stdout
+
+
+def test_scrapy_crawl_from_the_repository_root(replicas, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    server = replicas["anadolu"]
+    env = {**os.environ, "CRESCENT_DATA": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "anadolu", "-a", f"base_url={server.base_url}",
+         "-s", "AUTOTHROTTLE_START_DELAY=0.01", "-s", "DOWNLOAD_DELAY=0"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert len(archived(tmp_path)) == len(server.site.articles)
+
+
+def test_demo_runs_offline_and_searches_in_turkish_and_russian(tmp_path):
+    data = tmp_path / "demo"
+    result = crescent("demo", "--data", str(data), data=data)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "search (tr): Kızılay" in result.stdout
+    assert "search (ru): Красного Полумесяца" in result.stdout
+    assert "demo finished" in result.stdout
+    total = sum(len(build_site(name).articles) for name in REPLICA_SOURCES)
+    assert len(archived(data)) == total
+    # A directory that is not a demo directory is never wiped.
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "keep.txt").write_text("data")
+    refused = crescent("demo", "--data", str(precious), data=precious)
+    assert refused.returncode == 2 and (precious / "keep.txt").exists()
