@@ -456,7 +456,7 @@ def _matching_ids(data_dir: Path, query: str, flt) -> set[str]:
     from search import Filters, QueryError
     from search import search as run_search
 
-    filters = Filters(flt.languages, flt.sources, flt.since, flt.until)
+    filters = Filters(**vars(flt))
     try:
         results = run_search(data_dir, query, filters, limit=1000, snippets=False)
         ids = {hit.id for hit in results.hits}

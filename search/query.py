@@ -6,7 +6,7 @@ import html
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from whoosh.qparser import AndGroup, MultifieldParser
 from whoosh.qparser.dateparse import DateParserPlugin
 from whoosh.query import And, DateRange, Every, Query, Term
 
+from archive.export import RecordFilter
 from search.index import LANGUAGE_FIELDS, TEXT_FIELDS, TITLE_FIELDS, SearchIndex
 
 MAX_LIMIT = 1_000
@@ -59,11 +60,8 @@ class Results:
 
 
 @dataclass(frozen=True)
-class Filters:
-    languages: tuple[str, ...] = ()
-    sources: tuple[str, ...] = ()
-    since: date | None = None
-    until: date | None = None
+class Filters(RecordFilter):
+    """The archive's record filter, expressed as a Whoosh filter query."""
 
     def as_query(self) -> Query | None:
         parts: list[Query] = []
