@@ -111,10 +111,14 @@ def main() -> None:
               help="Languages to archive, comma-separated [default: tr,ru,en].")
 @click.option("--since", callback=parse_day, help="Skip articles and listings before this day.")
 @click.option("--refresh", is_flag=True, help="Fetch again articles already archived.")
+@click.option("--resume", is_flag=True,
+              help="Keep job state under DATA/jobs and continue a paused crawl.")
+@click.option("--no-wait", is_flag=True,
+              help="Exit with an error instead of waiting when another crawl holds DATA.")
 @click.option("--contact", help="Contact e-mail or URL sent in the User-Agent.")
 @data_option()
 def crawl(sources, all_sources, base_urls, site, article_pattern, languages, since, refresh,
-          contact, data_dir) -> None:
+          resume, no_wait, contact, data_dir) -> None:
     """Crawl sources (or --site URL) into the archive and index.
 
     \b
@@ -149,12 +153,30 @@ def crawl(sources, all_sources, base_urls, site, article_pattern, languages, sin
         plan = CrawlPlan(sources=list(sources), base_urls=_base_urls(base_urls, sources),
                          site=site, article_pattern=article_pattern)
     extra = {"USER_AGENT": _user_agent(contact)} if contact else None
+    results = _locked_crawl(plan, data_dir, wait=not no_wait, languages=languages, since=since,
+                            refresh=refresh, resume=resume, extra_settings=extra)
+    print_crawl_summary(results)
+
+
+def _locked_crawl(plan, data_dir: Path, *, wait: bool = True, **kwargs):
+    """Hold the data directory's crawl lock, bring the index in line, then crawl."""
+    from archive.lock import LockedError, crawl_lock
+    from crawler.maintenance import repair_index_if_behind
+    from crawler.runner import CrawlFailedError, UnknownSourceError
+
+    note = Console(stderr=True, highlight=False).print
     try:
-        results = _run_with_progress(plan, data_dir, languages=languages, since=since,
-                                     refresh=refresh, extra_settings=extra)
+        with crawl_lock(data_dir, wait=wait, on_wait=note):
+            repaired = repair_index_if_behind(data_dir)
+            if repaired is not None:
+                note(f"the index was behind the archive: rebuilt it ({repaired} articles)")
+            return _run_with_progress(plan, data_dir, on_note=note, **kwargs)
+    except LockedError as error:
+        raise CliError(f"{error}; try again later or drop --no-wait") from None
     except UnknownSourceError as error:
         raise CliError(str(error)) from None
-    print_crawl_summary(results)
+    except CrawlFailedError as error:
+        raise click.ClickException(f"crawl failed: {error} (see {data_dir}/logs)") from None
 
 
 def _base_urls(values: tuple[str, ...], sources: tuple[str, ...]) -> dict[str, str]:
@@ -264,7 +286,7 @@ def demo(data_dir: Path, keep: bool) -> None:
                       f"on {server.base_url}")
         plan = CrawlPlan(sources=list(REPLICA_SOURCES),
                          base_urls={name: s.base_url for name, s in servers.items()})
-        results = _run_with_progress(plan, data_dir)
+        results = _locked_crawl(plan, data_dir)
     print_crawl_summary(results)
     for language, query in DEMO_QUERIES:
         out.rule(f"search ({language}): {query}")
@@ -502,15 +524,22 @@ def show(article_id: str, as_json: bool, data_dir: Path) -> None:
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--rejected", is_flag=True,
+              help="Pages of the latest crawl of each source not archived, by reason.")
 @data_option()
-def stats(as_json: bool, data_dir: Path) -> None:
-    """Count archived articles by source, language and month.
+def stats(as_json: bool, rejected: bool, data_dir: Path) -> None:
+    """Count archived articles by source, language and month (or rejected pages by reason).
 
     \b
     crescent stats
+    crescent stats --rejected
     """
     from archive import ArchiveStore
     from archive.export import summarise
+
+    if rejected:
+        _print_rejected(data_dir, as_json)
+        return
 
     summary = summarise(ArchiveStore(data_dir / "archive").iter_records())
     if as_json:
@@ -569,6 +598,111 @@ def sources(as_json: bool, data_dir: Path) -> None:
         table.add_row(row["name"], row["title"], ",".join(row["languages"]),
                       "\n".join(row["start_urls"] + row["feeds"] + row["sitemaps"]))
     console().print(table)
+
+
+def _print_rejected(data_dir: Path, as_json: bool) -> None:
+    from crawler.report import latest_reports
+
+    reports = latest_reports(data_dir)
+    counts = {source: {key.removeprefix("crescent/rejected/"): value
+                       for key, value in sorted(report["stats"].items())
+                       if key.startswith("crescent/rejected/")}
+              for source, report in sorted(reports.items())}
+    if as_json:
+        click.echo(json.dumps(counts, ensure_ascii=False, indent=2))
+        return
+    table = Table(title="rejected pages (latest crawl of each source)")
+    for column in ("source", "reason", "pages"):
+        table.add_column(column)
+    for source, reasons in counts.items():
+        for reason, count in reasons.items():
+            table.add_row(escape(source), escape(reason), str(count))
+    console().print(table if counts else f"no crawl reports in {escape(str(data_dir))}")
+
+
+@main.command()
+@click.option("--repair", is_flag=True, help="Rebuild the index from the archive, drop temp files.")
+@data_option()
+def check(repair: bool, data_dir: Path) -> None:
+    """Verify the data directory: schema, ids, versions, index against archive.
+
+    \b
+    crescent check
+    crescent check --repair
+    """
+    from crawler.maintenance import check_data
+    from crawler.maintenance import repair as repair_data
+
+    if not (data_dir / "archive").is_dir():
+        raise CliError(f"no archive in {data_dir}")
+    report = check_data(data_dir)
+    out = console()
+    out.print(f"{report.archive.articles} article(s), {report.archive.versions} earlier "
+              f"version(s) in {escape(str(data_dir))}")
+    for problem in report.archive.problems[:200]:
+        out.print(f"archive: {escape(problem)}")
+    if report.index_error:
+        out.print(f"index: unreadable ({escape(report.index_error)})")
+    if report.missing_from_index or report.extra_in_index:
+        out.print(f"index: {len(report.missing_from_index)} archived article(s) missing, "
+                  f"{len(report.extra_in_index)} not in the archive")
+    if report.ok:
+        out.print("ok: archive valid, index holds exactly the archive's articles")
+        return
+    if repair:
+        count = repair_data(data_dir)
+        after = check_data(data_dir)
+        out.print(f"repaired: index rebuilt from the archive ({count} articles)")
+        if after.ok:
+            return
+        raise click.ClickException("problems remain in the archive itself (see above)")
+    raise click.ClickException("problems found; `crescent check --repair` rebuilds the index")
+
+
+@main.command()
+@click.argument("article_id")
+@data_option()
+def history(article_id: str, data_dir: Path) -> None:
+    """Each version of an article with its fetch time and a word-level diff.
+
+    \b
+    crescent history 66f75d4a95b6a6f9
+    """
+    from archive import ArchiveStore
+    from archive.diff import word_diff
+    from crawler.urls import is_article_id
+
+    if not is_article_id(article_id):
+        raise CliError(f"{article_id!r} is not an article id (16 hex digits)")
+    store = ArchiveStore(data_dir / "archive")
+    current = store.load(article_id)
+    if current is None:
+        raise click.ClickException(f"no article {article_id} in {data_dir}")
+    versions = [*store.versions(article_id), current]
+    out = console()
+    out.print(f"[bold]{escape(current['title'])}[/] — {len(versions)} version(s)")
+    previous = None
+    for record in versions:
+        out.print(f"\n[bold]version {record['version']}[/] fetched {record['fetched_at']}")
+        if previous is None:
+            out.print(f"  {record['word_count']} words")
+        else:
+            for name in ("title", "text"):
+                diff = word_diff(previous[name], record[name])
+                out.print(f"  {name}: " + (_rich_diff(diff) if diff else "unchanged"))
+        previous = record
+
+
+def _rich_diff(pieces) -> str:
+    rendered = []
+    for kind, text in pieces:
+        if kind == "+":
+            rendered.append(f"[green]{{+{escape(text)}+}}[/]")
+        elif kind == "-":
+            rendered.append(f"[red][-{escape(text)}-][/]")
+        else:
+            rendered.append(escape(text))
+    return " ".join(rendered)
 
 
 @main.command()

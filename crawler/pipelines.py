@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from scrapy.exceptions import DropItem, NotConfigured
 
 from archive.store import ArchiveError, ArchiveStore, SaveResult
 from search.index import SearchIndex, document_for
+
+logger = logging.getLogger(__name__)
 
 
 def data_dir(settings) -> Path:
@@ -36,6 +39,9 @@ class ArchivePipeline:
             raise DropItem(str(error)) from error
         item["archive_status"] = result.value
         self.stats.inc_value(f"crescent/archive/{result.value}")
+        if result is not SaveResult.UNCHANGED:
+            # Logged only after the atomic write: every id listed here is on disk.
+            logger.info("archived %s %s %s", result.value, item["id"], item["url"])
         return item
 
 

@@ -32,3 +32,18 @@ class CrawlReport:
 
 def _plain(value):
     return value.isoformat() if isinstance(value, datetime) else value
+
+
+def latest_reports(data_dir) -> dict[str, dict]:
+    """The most recent crawl report of each source under ``DATA/crawls``."""
+    reports: dict[str, dict] = {}
+    directory = data_dir / "crawls"
+    if not directory.is_dir():
+        return reports
+    for path in sorted(directory.glob("*.json")):  # names start with a UTC timestamp
+        try:
+            report = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError):
+            continue
+        reports[report.get("source", path.stem)] = report
+    return reports
