@@ -149,6 +149,17 @@ class ArchiveStore:
         paths[record["id"]] = target
         return SaveResult.NEW if current is None else SaveResult.UPDATED
 
+    def annotate(self, article_id: str, **fields: Any) -> None:
+        """Set non-content fields (e.g. ``duplicate_of``) of the current version in place."""
+        path = self.path_of(article_id)
+        if path is None:
+            raise ArchiveError(f"no article {article_id}")
+        record = json.loads(path.read_text("utf-8"))
+        if any(name in CONTENT_FIELDS for name in fields):
+            raise ArchiveError("content fields change only through save()")
+        record.update(fields)
+        atomic_write_bytes(path, _dump(record))
+
     def cleanup(self) -> int:
         """Remove temporary files left by an interrupted write."""
         return remove_stale_temp_files(self.root)

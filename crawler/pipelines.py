@@ -7,6 +7,7 @@ from pathlib import Path
 
 from scrapy.exceptions import DropItem, NotConfigured
 
+from archive.dedupe import SharedArchive, fingerprint
 from archive.store import ArchiveError, ArchiveStore, SaveResult
 from search.index import SearchIndex, document_for
 
@@ -19,30 +20,53 @@ def data_dir(settings) -> Path:
 
 
 class ArchivePipeline:
-    """Writes each article atomically; an unchanged article writes nothing."""
+    """Writes each article atomically; an unchanged article writes nothing.
 
-    def __init__(self, store: ArchiveStore, stats) -> None:
-        self.store = store
+    A text another source published earlier gets ``duplicate_of`` that article's id (both
+    are kept); if the earlier one arrives second, the later one is annotated instead.
+    """
+
+    def __init__(self, shared: SharedArchive, stats) -> None:
+        self.store = shared.store
+        self.near = shared.near
         self.stats = stats
 
     @classmethod
     def from_crawler(cls, crawler):
-        store = ArchiveStore(data_dir(crawler.settings) / "archive")
-        store.cleanup()
-        return cls(store, crawler.stats)
+        # One crawl of several sources shares one (see crawler.runner); alone, make our own.
+        shared = crawler.settings.get("CRESCENT_SHARED_ARCHIVE") or SharedArchive(
+            data_dir(crawler.settings) / "archive")
+        return cls(shared, crawler.stats)
 
     def process_item(self, item):
+        record = item.record()
+        record["simhash"] = fingerprint(record["text"])
+        record["duplicate_of"] = self.near.original_of(record)
         try:
-            result = self.store.save(item.record())
+            result = self.store.save(record)
         except ArchiveError as error:
             self.stats.inc_value("crescent/rejected/unstorable")
             raise DropItem(str(error)) from error
         item["archive_status"] = result.value
         self.stats.inc_value(f"crescent/archive/{result.value}")
+        if result is SaveResult.NEW:
+            self.near.add(record)
+            if record["duplicate_of"]:
+                self.stats.inc_value("crescent/archive/duplicate_of")
+            for later in self.near.later_copies_of(record):
+                self._point_to_earliest(later)
         if result is not SaveResult.UNCHANGED:
             # Logged only after the atomic write: every id listed here is on disk.
             logger.info("archived %s %s %s", result.value, item["id"], item["url"])
         return item
+
+    def _point_to_earliest(self, article_id: str) -> None:
+        later = self.store.load(article_id) or {}
+        later.setdefault("simhash", fingerprint(later.get("text", "")))
+        earliest = self.near.original_of(later) if later else None
+        if earliest and earliest != later.get("duplicate_of"):
+            self.store.annotate(article_id, duplicate_of=earliest)
+            self.stats.inc_value("crescent/archive/duplicate_of")
 
 
 class IndexPipeline:

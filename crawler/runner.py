@@ -15,6 +15,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 
+from archive.dedupe import SharedArchive
 from crawler.generic import GenericNewsSpider, source_name_for
 from crawler.jobs import prepare_resume
 
@@ -157,6 +158,7 @@ def run_crawl(
         overrides.update(LOCAL_REPLICA_SETTINGS)
     overrides.update(extra_settings or {})
     settings = project_settings(data_dir, **overrides)
+    settings.set("CRESCENT_SHARED_ARCHIVE", SharedArchive(data_dir / "archive"), priority="cmdline")
     process = CrescentProcess(settings)
     note = on_note or (lambda _message: None)
 

@@ -114,9 +114,12 @@ def test_show_prints_the_article_and_json(data):
 def test_stats_counts_by_source_language_month(data):
     result = run("stats", "--data", data, "--json")
     counts = json.loads(result.output)
-    assert counts["total"] == 17
-    assert counts["by_language"] == {"tr": 11, "en": 3, "ru": 3}
-    assert sum(counts["by_month"].values()) == 17
+    from collections import Counter
+
+    expected = build_site("anadolu").articles
+    assert counts["total"] == len(expected)
+    assert counts["by_language"] == dict(Counter(a.language for a in expected))
+    assert counts["by_month"] == dict(sorted(Counter(a.published[:7] for a in expected).items()))
     assert "by source and language" in run("stats", "--data", data).output
 
 
@@ -145,7 +148,8 @@ def test_reindex_rebuilds_from_the_archive(data, tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(data / "archive", copy / "archive")
     result = run("reindex", "--data", copy)
-    assert result.exit_code == 0 and "indexed 17 article(s)" in result.output
+    total = len(build_site("anadolu").articles)
+    assert result.exit_code == 0 and f"indexed {total} article(s)" in result.output
     assert SearchIndex(copy / "index").indexed_ids() == SearchIndex(data / "index").indexed_ids()
     assert run("reindex", "--data", tmp_path / "empty").exit_code == 2
 

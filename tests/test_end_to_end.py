@@ -123,3 +123,14 @@ def test_demo_runs_offline_and_searches_in_turkish_and_russian(tmp_path):
     (precious / "keep.txt").write_text("data")
     refused = crescent("demo", "--data", str(precious), data=precious)
     assert refused.returncode == 2 and (precious / "keep.txt").exists()
+
+
+def test_a_reprint_by_another_source_records_duplicate_of(crawled):
+    data, _ = crawled
+    records = archived(data)
+    reprints = [r for r in records.values() if r.get("duplicate_of")]
+    assert [r["source"] for r in reprints] == ["anadolu"]
+    [reprint] = reprints
+    original = records[reprint["duplicate_of"]]
+    assert original["source"] == "icrc" and original["published"] < reprint["published"]
+    assert reprint["title"] != original["title"]  # found despite the new headline and footer
