@@ -18,7 +18,7 @@ from scrapy.utils.sitemap import sitemap_urls_from_robots
 
 from crawler.extract import extract
 from crawler.news import NewsSpider
-from crawler.urls import clean_url, host_of
+from crawler.urls import host_of
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
 # URL shapes of section fronts, archives and pagination: walked for links, never articles.
@@ -97,7 +97,7 @@ class GenericNewsSpider(NewsSpider):
             if feed_url not in self.seen_feeds:
                 self.seen_feeds.add(feed_url)
                 yield scrapy.Request(feed_url, callback=self.parse_feed)
-        url = clean_url(response.url)
+        url = self.canonical_url(response)
         if self.article_patterns and not self.is_article_url(url):
             pass  # only walked for links
         elif not self.article_patterns and looks_like_listing(response):
@@ -105,6 +105,7 @@ class GenericNewsSpider(NewsSpider):
         else:
             item = self.accept(extract(response.text, url, self.hints))
             if item is not None:
+                self.remember_alias(response, item)
                 yield item
         for link in self.page_links.extract_links(response):
             request = self.article_request(link.url)

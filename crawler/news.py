@@ -20,6 +20,7 @@ from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.sitemap import Sitemap
 
 from archive.store import ArchiveStore
+from crawler.aliases import AliasFile
 from crawler.extract import (
     DEFAULT_LANGUAGES,
     Article,
@@ -30,7 +31,7 @@ from crawler.extract import (
 )
 from crawler.items import ArticleItem
 from crawler.pipelines import data_dir
-from crawler.urls import article_id, clean_url
+from crawler.urls import article_id, clean_url, host_of
 
 MAX_FEED_ENTRIES = 1_000
 MAX_SITEMAP_URLS = 50_000
@@ -79,8 +80,11 @@ class NewsSpider(scrapy.Spider):
         spider.since = date.fromisoformat(str(since)) if since else None
         spider.refresh = settings.getbool("CRESCENT_REFRESH")
         spider.max_listing_pages = settings.getint("CRESCENT_MAX_LISTING_PAGES", 50)
+        spider.aliases = AliasFile(data_dir(settings) / "state" / "url-aliases.tsv")
         if not spider.refresh:
             spider.known_ids = ArchiveStore(data_dir(settings) / "archive").ids()
+            spider.known_ids |= {alias for alias, canonical in spider.aliases.load().items()
+                                 if canonical in spider.known_ids}
         spider.hints = spider.source_hints()
         spider.article_links = LinkExtractor(allow=spider.article_patterns,
                                              deny=spider.deny_patterns, unique=True)
@@ -199,10 +203,27 @@ class NewsSpider(scrapy.Spider):
         if not hasattr(response, "text"):
             self.stats.inc_value("crescent/rejected/not-html")
             return
-        result = extract(response.text, clean_url(response.url), self.hints)
+        result = extract(response.text, self.canonical_url(response), self.hints)
         item = self.accept(result)
         if item is not None:
+            self.remember_alias(response, item)
             yield item
+
+    def canonical_url(self, response: Response) -> str:
+        """The page's canonical link when it stays on the same site, else the URL fetched."""
+        href = response.xpath("//link[@rel='canonical']/@href").get()
+        if href:
+            candidate = clean_url(response.urljoin(href.strip()))
+            if candidate.startswith(("http://", "https://")) and host_of(candidate) == host_of(
+                    response.url):
+                return candidate
+        return clean_url(response.url)
+
+    def remember_alias(self, response: Response, item: ArticleItem) -> None:
+        fetched = article_id(clean_url(response.url))
+        if fetched != item["id"]:
+            self.aliases.add(fetched, item["id"])
+            self.stats.inc_value("crescent/canonical_alias")
 
     def accept(self, result: Article | Rejection) -> ArticleItem | None:
         """Count a rejection, or turn an article into an item."""

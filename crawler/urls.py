@@ -36,14 +36,21 @@ def clean_url(url: str) -> str:
     return canonicalize_url(rebuilt)
 
 
+AMP_PARAMS = frozenset({"amp", "outputtype"})
+
+
 def url_key(url: str) -> str:
-    """What identifies an article: host without ``www.``, path and cleaned query, no scheme."""
+    """What identifies an article: host without ``www.``/``amp.``, path without a trailing slash
+    or ``/amp``, cleaned query without AMP switches, no scheme."""
     parts = urlsplit(clean_url(url))
-    host = (parts.hostname or "").lower().removeprefix("www.")
+    host = (parts.hostname or "").lower().removeprefix("www.").removeprefix("amp.")
     if parts.port and parts.port not in (80, 443):
         host = f"{host}:{parts.port}"
-    path = parts.path.rstrip("/") or "/"
-    return f"{host}{path}" + (f"?{parts.query}" if parts.query else "")
+    path = parts.path.rstrip("/")
+    path = (path.removesuffix("/amp") if path.endswith("/amp") else path) or "/"
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                       if k.lower() not in AMP_PARAMS])
+    return f"{host}{path}" + (f"?{query}" if query else "")
 
 
 def article_id(url: str) -> str:

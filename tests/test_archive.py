@@ -103,6 +103,9 @@ def test_atomic_write_replaces_whole_file(tmp_path):
     "https://www.aa.com.tr/tr/dunya/kizilay/3747971/",
     "https://www.aa.com.tr/tr/dunya/kizilay/3747971#comments",
     "https://WWW.AA.COM.TR/tr/dunya/kizilay/3747971?fbclid=abc",
+    "https://www.aa.com.tr/tr/dunya/kizilay/3747971/amp",
+    "https://www.aa.com.tr/tr/dunya/kizilay/3747971?amp=1",
+    "https://amp.aa.com.tr/tr/dunya/kizilay/3747971",
 ])
 def test_url_variants_share_one_id(variant):
     assert article_id(variant) == article_id("https://www.aa.com.tr/tr/dunya/kizilay/3747971")

@@ -85,6 +85,10 @@ def test_second_crawl_fetches_no_article_again_and_writes_nothing(crawled, repli
     assert result.returncode == 0, result.stderr[-2000:]
     for name, server in replicas.items():
         article_paths = {a.url.split(server.site.real_root, 1)[1] for a in server.site.articles}
+        # A second URL of an archived article (its canonical link named another) is not
+        # fetched again either.
+        article_paths |= {p.url.split(server.site.real_root, 1)[1] for p in server.site.excluded
+                          if p.why.startswith("second category path")}
         again = server.requested_paths()[before[name]:]
         assert not article_paths & set(again), f"{name} fetched archived articles again"
     assert {p: p.stat().st_mtime_ns for p in (data / "archive").rglob("*.json")} == mtimes

@@ -3,7 +3,9 @@
 Real: article URLs /{lang}/{category}/{slug}/{id}, the "dd.mm.yyyy - Güncelleme : dd.mm.yyyy"
 line in span.tarih, body in div.detay-icerik, a currency ticker on top, RSS per edition at
 /{lang}/rss/default?cat=guncel. Chosen here (not known): the listing /{lang}/guncel paginated
-with ?page=N. The feed links carry utm_* parameters: the tracking-variant duplicate.
+with ?page=N. The feed links carry utm_* parameters: the tracking-variant duplicate. As on the
+real site, one story is also filed under a second category path (/tr/turkiye/… for a /tr/dunya/…
+story), linked from the second Turkish listing page; its canonical link names the first path.
 """
 
 from __future__ import annotations
@@ -117,5 +119,12 @@ def build() -> ReplicaSite:
                       content_type="application/rss+xml; charset=utf-8"))
     variant = f"{ROOT}{article_path(articles[0])}?utm_source=rss&utm_medium=feed"
     site.excluded.append(ExcludedPage(variant, "tracking-parameter duplicate"))
+    seed = next(a for a in articles if a.get("seed"))
+    second_path = article_path(seed | {"category": "turkiye"})
+    site.pages[second_path] = site.pages[article_path(seed)]  # same page, same canonical link
+    site.excluded.append(ExcludedPage(ROOT + second_path, "second category path of an article"))
+    listing = site.pages["/tr/guncel?page=2"]
+    link = f'<a class="kategori" href="{esc(second_path)}">{esc(seed["title"])}</a>'
+    listing.body = listing.body.replace(b"</main>", link.encode() + b"</main>")
     site.add("/robots.txt", Page(robots(disallow=["/search"]), content_type="text/plain"))
     return site
