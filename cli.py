@@ -116,9 +116,11 @@ def main() -> None:
 @click.option("--no-wait", is_flag=True,
               help="Exit with an error instead of waiting when another crawl holds DATA.")
 @click.option("--contact", help="Contact e-mail or URL sent in the User-Agent.")
+@click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
+              help="Override a setting, e.g. -s DOWNLOAD_TIMEOUT=10 (see README, Limits).")
 @data_option()
 def crawl(sources, all_sources, base_urls, site, article_pattern, languages, since, refresh,
-          resume, no_wait, contact, data_dir) -> None:
+          resume, no_wait, contact, overrides, data_dir) -> None:
     """Crawl sources (or --site URL) into the archive and index.
 
     \b
@@ -152,7 +154,9 @@ def crawl(sources, all_sources, base_urls, site, article_pattern, languages, sin
     else:
         plan = CrawlPlan(sources=list(sources), base_urls=_base_urls(base_urls, sources),
                          site=site, article_pattern=article_pattern)
-    extra = {"USER_AGENT": _user_agent(contact)} if contact else None
+    extra = _setting_overrides(overrides)
+    if contact:
+        extra["USER_AGENT"] = _user_agent(contact)
     results = _locked_crawl(plan, data_dir, wait=not no_wait, languages=languages, since=since,
                             refresh=refresh, resume=resume, extra_settings=extra)
     print_crawl_summary(results)
@@ -193,6 +197,16 @@ def _base_urls(values: tuple[str, ...], sources: tuple[str, ...]) -> dict[str, s
         else:
             raise CliError("with several sources, write --base-url SOURCE=URL")
     return mapping
+
+
+def _setting_overrides(values: tuple[str, ...]) -> dict[str, str]:
+    overrides = {}
+    for value in values:
+        name, sep, setting = value.partition("=")
+        if not sep or not re.fullmatch(r"[A-Z][A-Z0-9_]*", name):
+            raise CliError(f"--set takes NAME=VALUE with an upper-case setting name, not {value!r}")
+        overrides[name] = setting
+    return overrides
 
 
 def _user_agent(contact: str) -> str:
@@ -376,42 +390,108 @@ def _article_json(article, source: str) -> dict[str, Any]:
 
 
 # --- search --------------------------------------------------------------------------------
+def engine_option(func):
+    return click.option("--engine", type=click.Choice(["whoosh", "tantivy"]),
+                        help="Search engine [default: DATA/config.toml's, else whoosh].")(func)
+
+
+def parse_named_queries(_ctx, param, values: tuple[str, ...]) -> dict[str, str]:
+    named: dict[str, str] = {}
+    for value in values:
+        name, sep, text = value.partition("=")
+        if not sep or not re.fullmatch(r"[\w.-]+", name.strip()) or not text.strip():
+            raise click.BadParameter(f"{value!r} is not NAME=QUERY", param=param)
+        named[name.strip()] = text.strip()
+    return named
+
+
 @main.command()
-@click.argument("query")
+@click.argument("query", required=False)
 @filter_options
+@click.option("-q", "--query", "named", multiple=True, callback=parse_named_queries,
+              metavar="NAME=QUERY", help="A named query to compare over time (repeatable).")
 @click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance",
               show_default=True)
+@click.option("--exact", is_flag=True,
+              help="Words as written (case-folded): no stemming, ASCII or cross-script matches.")
+@click.option("--facets", "with_facets", is_flag=True,
+              help="Also count all matches by source, language and month.")
+@click.option("--by", type=click.Choice(["month", "week", "day"]),
+              help="Coverage over time: a count table per period and language, with bars.")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, allow_dash=True,
+                                                   path_type=Path),
+              help="With --by (or -q): write the table as CSV here ('-' for standard output).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per result.")
+@engine_option
 @data_option()
-def search(query, languages, sources, since, until, limit, page, sort, as_json, data_dir):
-    """Full-text search (Whoosh syntax: AND OR NOT "phrases" field:value).
+def search(query, languages, sources, since, until, named, limit, page, sort, exact,
+           with_facets, by, csv_path, as_json, engine, data_dir):
+    """Full-text search (Whoosh syntax: AND OR NOT "phrases" field:value wildcards*).
 
     \b
     crescent search Kızılay --lang tr
     crescent search '"Красного Полумесяца"' --since 2025-09-01 --sort date
-    crescent search 'Aslanov AND source:anadolu' --json
+    crescent search 'Aslanov AND source:anadolu' --json --facets
+    crescent search Aslanov --by month
+    crescent search -q aslanov="Aslanov" -q ifrc="IFRC OR МФОКК" --by week --csv cover.csv
     """
-    _print_results(data_dir, query, languages=languages, sources=sources, since=since,
-                   until=until, limit=limit, page=page, sort=sort, as_json=as_json)
+    if query and named:
+        raise CliError("give either QUERY or -q NAME=QUERY options, not both")
+    if not query and not named:
+        raise CliError("give a QUERY (or * for everything), or -q NAME=QUERY")
+    if csv_path and not (by or named):
+        raise CliError("--csv writes the --by table: add --by month|week|day")
+    options = {"languages": languages, "sources": sources, "since": since, "until": until,
+               "engine": engine, "exact": exact}
+    if by or named:
+        _print_timeline(data_dir, named or {query: query}, by=by or "month", csv_path=csv_path,
+                        as_json=as_json, **options)
+        return
+    _print_results(data_dir, query, limit=limit, page=page, sort=sort, as_json=as_json,
+                   with_facets=with_facets, **options)
+
+
+def _search_setup(data_dir: Path, *, languages, sources, since, until, engine):
+    from search import EngineError, Filters, open_engine
+
+    check_sources(data_dir, tuple(sources or ()))
+    try:
+        chosen = open_engine(data_dir, engine)
+    except EngineError as error:
+        raise CliError(str(error)) from None
+    archive = data_dir / "archive"
+    if not chosen.exists() and archive.is_dir() and any(archive.iterdir()):
+        raise CliError(f"no {chosen.name} index in {data_dir}: build it with "
+                       f"`crescent reindex --engine {chosen.name} --data {data_dir}`")
+    filters = Filters(languages=tuple(languages or ()), sources=tuple(sources or ()),
+                      since=since, until=until)
+    return chosen, filters
 
 
 def _print_results(data_dir: Path, query: str, *, languages=None, sources=(), since=None,
-                   until=None, limit=10, page=1, sort="relevance", as_json=False) -> None:
-    from search import Filters, QueryError
+                   until=None, limit=10, page=1, sort="relevance", as_json=False,
+                   engine=None, exact=False, with_facets=False) -> None:
+    from search import QueryError, facets
     from search import search as run_search
 
-    check_sources(data_dir, tuple(sources))
-    filters = Filters(languages=tuple(languages or ()), sources=tuple(sources), since=since,
-                      until=until)
+    chosen, filters = _search_setup(data_dir, languages=languages, sources=sources,
+                                    since=since, until=until, engine=engine)
     try:
-        results = run_search(data_dir, query, filters, limit=limit, page=page, sort=sort)
+        results = run_search(data_dir, query, filters, limit=limit, page=page, sort=sort,
+                             engine=chosen, exact=exact)
+        counts = facets(data_dir, query, filters, engine=chosen, exact=exact) if (
+            with_facets) else None
     except QueryError as error:
         raise CliError(str(error)) from None
     if as_json:
         for hit in results.hits:
             click.echo(json.dumps(hit.as_json(), ensure_ascii=False))
+        if counts is not None:
+            click.echo(json.dumps({"facets": {name: dict(c.most_common())
+                                              for name, c in counts.items()}},
+                                  ensure_ascii=False))
         return
     out = console()
     first = (results.page - 1) * limit
@@ -424,6 +504,73 @@ def _print_results(data_dir: Path, query: str, *, languages=None, sources=(), si
         out.print(f"   [blue]{escape(readable_url(hit.url))}[/]")
         if hit.snippet:
             out.print("   " + _rich_snippet(hit.snippet))
+    if counts is not None:
+        out.print()
+        for name in ("source", "language", "month"):
+            pairs = sorted(counts[name].items()) if name == "month" else counts[name].most_common()
+            out.print(f"[bold]by {name}:[/] "
+                      + ("  ".join(f"{escape(k)} {v}" for k, v in pairs) or "-"))
+
+
+def _print_timeline(data_dir: Path, queries: dict[str, str], *, by: str, csv_path, as_json,
+                    languages, sources, since, until, engine, exact) -> None:
+    import csv
+    import io
+
+    from search import QueryError, timeline
+
+    chosen, filters = _search_setup(data_dir, languages=languages, sources=sources,
+                                    since=since, until=until, engine=engine)
+    try:
+        table = timeline(data_dir, queries, filters, by=by, engine=chosen, exact=exact)
+    except QueryError as error:
+        raise CliError(str(error)) from None
+    rows = table.rows()
+    if csv_path:
+        buffer = io.StringIO(newline="")
+        writer = csv.DictWriter(buffer, fieldnames=["period", "query", *table.languages,
+                                                    "total"])
+        writer.writeheader()
+        writer.writerows(rows)
+        if str(csv_path) == "-":
+            sys.stdout.write(buffer.getvalue())
+            return
+        from archive.atomic import atomic_write_bytes
+
+        atomic_write_bytes(csv_path, buffer.getvalue().encode("utf-8"))
+        Console(stderr=True).print(f"wrote {len(rows)} row(s) to {escape(str(csv_path))}")
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
+    out = console()
+    several = len(queries) > 1
+    out.print(f"articles per {by}"
+              + "".join(f" · [bold]{escape(name)}[/] = {escape(text)}" if several
+                        else f" for [bold]{escape(text)}[/]" for name, text in queries.items()))
+    grid = Table(show_edge=False, box=None, pad_edge=False)
+    grid.add_column(by)
+    if several:
+        grid.add_column("query")
+    for lang in table.languages:
+        grid.add_column(lang, justify="right")
+    grid.add_column("total", justify="right")
+    grid.add_column("")
+    peak = max((row["total"] for row in rows), default=0) or 1
+    colours = ("cyan", "magenta", "green", "yellow", "blue", "red")
+    for row in rows:
+        colour = colours[table.names.index(row["query"]) % len(colours)]
+        bar = "█" * max(1 if row["total"] else 0, round(BAR_WIDTH * row["total"] / peak))
+        cells = [row["period"]] + ([escape(row["query"])] if several else [])
+        cells += [str(row[lang]) for lang in table.languages]
+        grid.add_row(*cells, str(row["total"]), f"[{colour}]{bar}[/]")
+    out.print(grid)
+    totals = {name: sum(row["total"] for row in rows if row["query"] == name)
+              for name in table.names}
+    out.print("total: " + ", ".join(f"{escape(name)} {count}" for name, count in totals.items()))
+
+
+BAR_WIDTH = 40
 
 
 def _rich_snippet(snippet: str) -> str:
@@ -444,8 +591,11 @@ def _rich_snippet(snippet: str) -> str:
               show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write here instead of standard output (written atomically).")
+@click.option("--exact", is_flag=True, help="Match the query's words as written.")
+@engine_option
 @data_option()
-def export(query, languages, sources, since, until, fmt, output, data_dir) -> None:
+def export(query, languages, sources, since, until, fmt, output, exact, engine,
+           data_dir) -> None:
     """Export matching articles with all fields (JSON Lines or CSV).
 
     \b
@@ -463,7 +613,7 @@ def export(query, languages, sources, since, until, fmt, output, data_dir) -> No
     flt = RecordFilter(tuple(languages or ()), tuple(sources), since, until)
     records = select(store.iter_records(), flt)
     if query:
-        ids = _matching_ids(data_dir, query, flt)
+        ids = _matching_ids(data_dir, query, flt, engine=engine, exact=exact)
         records = (record for record in records if record["id"] in ids)
     buffer = io.StringIO(newline="")
     count = (write_csv if fmt == "csv" else write_jsonl)(records, buffer)
@@ -474,18 +624,21 @@ def export(query, languages, sources, since, until, fmt, output, data_dir) -> No
         sys.stdout.write(buffer.getvalue())
 
 
-def _matching_ids(data_dir: Path, query: str, flt) -> set[str]:
-    from search import Filters, QueryError
+def _matching_ids(data_dir: Path, query: str, flt, *, engine=None, exact=False) -> set[str]:
+    from search import QueryError
     from search import search as run_search
 
-    filters = Filters(**vars(flt))
+    chosen, filters = _search_setup(data_dir, languages=flt.languages, sources=flt.sources,
+                                    since=flt.since, until=flt.until, engine=engine)
     try:
-        results = run_search(data_dir, query, filters, limit=1000, snippets=False)
+        results = run_search(data_dir, query, filters, limit=1000, snippets=False,
+                             engine=chosen, exact=exact)
         ids = {hit.id for hit in results.hits}
         page = 1
-        while len(ids) < results.total:
+        while len(ids) < results.total and page * 1000 < results.total:
             page += 1
-            more = run_search(data_dir, query, filters, limit=1000, page=page, snippets=False)
+            more = run_search(data_dir, query, filters, limit=1000, page=page, snippets=False,
+                              engine=chosen, exact=exact)
             ids |= {hit.id for hit in more.hits}
     except QueryError as error:
         raise CliError(str(error)) from None
@@ -706,20 +859,33 @@ def _rich_diff(pieces) -> str:
 
 
 @main.command()
+@engine_option
 @data_option()
-def reindex(data_dir: Path) -> None:
+def reindex(engine: str | None, data_dir: Path) -> None:
     """Rebuild the search index from the archive alone.
+
+    Without --engine: the configured engine's index and every other one that exists.
 
     \b
     crescent reindex
+    crescent reindex --engine tantivy
     """
+    from search import EngineError, engines_to_update, open_engine
     from search import reindex as rebuild_index
 
     if not (data_dir / "archive").is_dir():
         raise CliError(f"no archive in {data_dir}")
-    started = time.monotonic()
-    count = rebuild_index(data_dir)
-    console().print(f"indexed {count} article(s) in {time.monotonic() - started:.1f} s")
+    try:
+        names = [engine] if engine else [e.name for e in engines_to_update(data_dir)]
+        for name in names:
+            open_engine(data_dir, name)
+    except EngineError as error:
+        raise CliError(str(error)) from None
+    for name in names:
+        started = time.monotonic()
+        count = rebuild_index(data_dir, name)
+        console().print(f"indexed {count} article(s) in {time.monotonic() - started:.1f} s "
+                        f"({name})")
 
 
 if __name__ == "__main__":

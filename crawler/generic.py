@@ -17,7 +17,7 @@ from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 
 from crawler.extract import extract
-from crawler.news import NewsSpider
+from crawler.news import NewsSpider, looks_binary
 from crawler.urls import host_of
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
@@ -72,14 +72,13 @@ class GenericNewsSpider(NewsSpider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         root = f"{urlsplit(self.site).scheme}://{urlsplit(self.site).netloc}"
-        yield scrapy.Request(f"{root}/robots.txt", callback=self.parse_robots,
-                             dont_filter=True)
-        yield scrapy.Request(f"{root}/sitemap.xml", callback=self.parse_sitemap)
-        yield scrapy.Request(self.site, callback=self.parse_page)
+        yield self.request(f"{root}/robots.txt", self.parse_robots, dont_filter=True)
+        yield self.request(f"{root}/sitemap.xml", self.parse_sitemap)
+        yield self.request(self.site, self.parse_page)
 
     def parse_robots(self, response: Response) -> Iterable[scrapy.Request]:
         for url in sitemap_urls_from_robots(response.text, base_url=response.url):
-            yield scrapy.Request(url, callback=self.parse_sitemap)
+            yield self.request(url, self.parse_sitemap)
 
     def article_request(self, url: str) -> scrapy.Request | None:
         request = super().article_request(url)
@@ -90,13 +89,16 @@ class GenericNewsSpider(NewsSpider):
         if not hasattr(response, "text"):
             self.stats.inc_value("crescent/rejected/not-html")
             return
+        if looks_binary(response.body):
+            self.stats.inc_value("crescent/rejected/binary")
+            return
         for href in response.xpath("//link[@rel='alternate']").xpath(
             "self::*[" + " or ".join(f"@type='{t}'" for t in FEED_TYPES) + "]/@href"
         ).getall()[:10]:
             feed_url = response.urljoin(href)
             if feed_url not in self.seen_feeds:
                 self.seen_feeds.add(feed_url)
-                yield scrapy.Request(feed_url, callback=self.parse_feed)
+                yield self.request(feed_url, self.parse_feed)
         url = self.canonical_url(response)
         if self.article_patterns and not self.is_article_url(url):
             pass  # only walked for links
@@ -107,7 +109,7 @@ class GenericNewsSpider(NewsSpider):
             if item is not None:
                 self.remember_alias(response, item)
                 yield item
-        for link in self.page_links.extract_links(response):
+        for link in self.capped(self.page_links.extract_links(response)):
             request = self.article_request(link.url)
             if request:
                 yield request

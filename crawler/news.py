@@ -37,6 +37,47 @@ MAX_FEED_ENTRIES = 1_000
 MAX_SITEMAP_URLS = 50_000
 
 
+def looks_binary(body: bytes) -> bool:
+    """Bytes no HTML page has: NUL bytes, or mostly control characters, in the first 4 KiB."""
+    head = body[:4096]
+    if not head:
+        return False
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for byte in head if byte < 32 and byte not in (9, 10, 12, 13))
+    return controls / len(head) > 0.05
+
+
+def failure_reason(failure) -> str:
+    """A short name for why a request failed, for the crawl stats."""
+    from scrapy import exceptions as errors
+    from scrapy.spidermiddlewares.httperror import HttpError
+    from twisted.internet import error as net
+    from twisted.internet.defer import CancelledError
+
+    if failure.check(HttpError):
+        return f"http-{failure.value.response.status}"
+    if failure.check(errors.DownloadTimeoutError, net.TimeoutError, net.TCPTimedOutError):
+        return "timeout"
+    if failure.check(errors.DownloadCancelledError, CancelledError):
+        return "too-large"  # the downloader cancels bodies over DOWNLOAD_MAXSIZE
+    if failure.check(errors.IgnoreRequest):
+        message = str(failure.value).lower()
+        if "robots.txt" in message:
+            return "robots-disallowed"
+        if "maxsize" in message or "max size" in message:
+            return "too-large"
+        if "redirect" in message:
+            return "redirect-loop"
+        return "ignored"
+    if failure.check(errors.CannotResolveHostError, errors.DownloadConnectionRefusedError,
+                     net.DNSLookupError, net.ConnectionRefusedError):
+        return "unreachable"
+    if failure.check(errors.ResponseDataLossError, errors.DownloadFailedError):
+        return "broken-response"
+    return f"error-{type(failure.value).__name__}"
+
+
 class NewsSpider(scrapy.Spider):
     """Base class of the source spiders; subclasses only declare what is specific to a site."""
 
@@ -80,6 +121,7 @@ class NewsSpider(scrapy.Spider):
         spider.since = date.fromisoformat(str(since)) if since else None
         spider.refresh = settings.getbool("CRESCENT_REFRESH")
         spider.max_listing_pages = settings.getint("CRESCENT_MAX_LISTING_PAGES", 50)
+        spider.max_links = settings.getint("CRESCENT_MAX_LINKS_PER_PAGE", 1000)
         spider.aliases = AliasFile(data_dir(settings) / "state" / "url-aliases.tsv")
         if not spider.refresh:
             spider.known_ids = ArchiveStore(data_dir(settings) / "archive").ids()
@@ -109,14 +151,23 @@ class NewsSpider(scrapy.Spider):
     def stats(self):
         return self.crawler.stats
 
+    def request(self, url: str, callback, **kwargs: Any) -> scrapy.Request:
+        """Every request of a crescent spider: failures become named rejection counts."""
+        return scrapy.Request(url, callback=callback, errback=self.on_request_error, **kwargs)
+
+    def on_request_error(self, failure) -> None:
+        reason = failure_reason(failure)
+        self.stats.inc_value(f"crescent/rejected/{reason}")
+        self.logger.info("not fetched (%s): %s", reason, failure.request.url)
+
     # -- entry points -----------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.feed_urls:
-            yield scrapy.Request(url, callback=self.parse_feed)
+            yield self.request(url, self.parse_feed)
         for url in self.sitemap_urls:
-            yield scrapy.Request(url, callback=self.parse_sitemap)
+            yield self.request(url, self.parse_sitemap)
         for url in self.start_urls:
-            yield scrapy.Request(url, callback=self.parse_listing)
+            yield self.request(url, self.parse_listing)
 
     # -- listings ---------------------------------------------------------------------------
     def parse_listing(self, response: Response) -> Iterable[scrapy.Request]:
@@ -125,18 +176,18 @@ class NewsSpider(scrapy.Spider):
             return
         self.listing_pages += 1
         self.stats.inc_value("crescent/listing_pages")
-        for link in self.article_links.extract_links(response):
+        for link in self.capped(self.article_links.extract_links(response)):
             request = self.article_request(link.url)
             if request:
                 yield request
         if self.listing_is_older_than_since(response):
             self.stats.inc_value("crescent/listing_stopped_since")
             return
-        for link in self.listing_links.extract_links(response):
+        for link in self.capped(self.listing_links.extract_links(response)):
             if self.listing_pages >= self.max_listing_pages:
                 self.stats.inc_value("crescent/listing_limit_reached")
                 return
-            yield scrapy.Request(clean_url(link.url), callback=self.parse_listing)
+            yield self.request(clean_url(link.url), self.parse_listing)
 
     def listing_is_older_than_since(self, response: Response) -> bool:
         """True when every date on the listing page is before ``--since``."""
@@ -149,6 +200,12 @@ class NewsSpider(scrapy.Spider):
                 if day:
                     days.append(day)
         return bool(days) and max(days) < self.since
+
+    def capped(self, links: list) -> list:
+        """At most CRESCENT_MAX_LINKS_PER_PAGE links of a page (a page of 100,000 is a trap)."""
+        if len(links) > self.max_links:
+            self.stats.inc_value("crescent/links_capped")
+        return links[: self.max_links]
 
     # -- feeds and sitemaps -----------------------------------------------------------------
     def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
@@ -175,7 +232,7 @@ class NewsSpider(scrapy.Spider):
                 break
             loc = entry.get("loc", "")
             if sitemap.type == "sitemapindex":
-                yield scrapy.Request(response.urljoin(loc), callback=self.parse_sitemap)
+                yield self.request(response.urljoin(loc), self.parse_sitemap)
                 continue
             lastmod = (entry.get("lastmod") or "")[:10]
             if self.since and re.match(r"\d{4}-\d{2}-\d{2}$", lastmod) and (
@@ -197,11 +254,14 @@ class NewsSpider(scrapy.Spider):
         if article_id(url) in self.known_ids:
             self.stats.inc_value("crescent/skipped_archived")
             return None
-        return scrapy.Request(url, callback=self.parse_article)
+        return self.request(url, self.parse_article)
 
     def parse_article(self, response: Response) -> Iterable[ArticleItem]:
         if not hasattr(response, "text"):
             self.stats.inc_value("crescent/rejected/not-html")
+            return
+        if looks_binary(response.body):
+            self.stats.inc_value("crescent/rejected/binary")
             return
         result = extract(response.text, self.canonical_url(response), self.hints)
         item = self.accept(result)

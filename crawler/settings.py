@@ -12,7 +12,8 @@ CRESCENT_LANGUAGES = ["tr", "ru", "en"]  # languages the archive keeps
 CRESCENT_SINCE = None  # ISO date: skip articles and stop walking listings older than this
 CRESCENT_REFRESH = False  # fetch again articles already in the archive
 CRESCENT_INDEX_BATCH = 50  # articles per index commit during a crawl
-CRESCENT_MAX_LISTING_PAGES = 50  # listing/pagination pages walked per source
+CRESCENT_MAX_LISTING_PAGES = 50  # listing/pagination pages walked per source and crawl
+CRESCENT_MAX_LINKS_PER_PAGE = 1000  # links followed from one page (the rest are dropped)
 CRESCENT_CONTACT = os.environ.get("CRESCENT_CONTACT", "crescent-archive@example.org")
 
 # --- politeness ----------------------------------------------------------------------------
@@ -34,7 +35,8 @@ DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # a news page is never this large
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 REDIRECT_MAX_TIMES = 5
-DEPTH_LIMIT = 8
+DEPTH_LIMIT = 8  # link hops from a start page
+CLOSESPIDER_PAGECOUNT = 20000  # responses per source and crawl
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # no listening ports on a crawler machine
