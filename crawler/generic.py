@@ -16,7 +16,6 @@ from scrapy.http import Response
 from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 
-from crawler.extract import extract
 from crawler.news import NewsSpider, looks_binary
 from crawler.urls import host_of
 
@@ -84,7 +83,7 @@ class GenericNewsSpider(NewsSpider):
         request = super().article_request(url)
         return request.replace(callback=self.parse_page) if request else None
 
-    def parse_page(self, response: Response) -> Iterable[Any]:
+    async def parse_page(self, response: Response) -> AsyncIterator[Any]:
         """Any page: look for feeds, try it as an article, follow its same-site links."""
         if not hasattr(response, "text"):
             self.stats.inc_value("crescent/rejected/not-html")
@@ -105,7 +104,7 @@ class GenericNewsSpider(NewsSpider):
         elif not self.article_patterns and looks_like_listing(response):
             self.stats.inc_value("crescent/rejected/not-article")
         else:
-            item = self.accept(extract(response.text, url, self.hints))
+            item = self.accept(await self.extraction.extract(response.text, url, self.hints))
             if item is not None:
                 self.remember_alias(response, item)
                 yield item

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import feedparser
 import scrapy
+from scrapy import signals
 from scrapy.http import Response
 from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.sitemap import Sitemap
@@ -26,11 +27,11 @@ from crawler.extract import (
     Article,
     Rejection,
     SourceHints,
-    extract,
     parse_date_text,
 )
 from crawler.items import ArticleItem
 from crawler.pipelines import data_dir
+from crawler.pool import ExtractionPool, workers_setting
 from crawler.urls import article_id, clean_url, host_of
 
 MAX_FEED_ENTRIES = 1_000
@@ -128,6 +129,10 @@ class NewsSpider(scrapy.Spider):
             spider.known_ids |= {alias for alias, canonical in spider.aliases.load().items()
                                  if canonical in spider.known_ids}
         spider.hints = spider.source_hints()
+        shared = settings.get("CRESCENT_SHARED_POOL")
+        spider.extraction = shared or ExtractionPool(workers_setting(settings))
+        if shared is None:  # our own pool: we close it
+            crawler.signals.connect(spider.extraction.shutdown, signal=signals.spider_closed)
         spider.article_links = LinkExtractor(allow=spider.article_patterns,
                                              deny=spider.deny_patterns, unique=True)
         spider.listing_links = LinkExtractor(allow=spider.listing_patterns,
@@ -256,14 +261,15 @@ class NewsSpider(scrapy.Spider):
             return None
         return self.request(url, self.parse_article)
 
-    def parse_article(self, response: Response) -> Iterable[ArticleItem]:
+    async def parse_article(self, response: Response) -> AsyncIterator[ArticleItem]:
         if not hasattr(response, "text"):
             self.stats.inc_value("crescent/rejected/not-html")
             return
         if looks_binary(response.body):
             self.stats.inc_value("crescent/rejected/binary")
             return
-        result = extract(response.text, self.canonical_url(response), self.hints)
+        result = await self.extraction.extract(response.text, self.canonical_url(response),
+                                               self.hints)
         item = self.accept(result)
         if item is not None:
             self.remember_alias(response, item)

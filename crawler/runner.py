@@ -18,6 +18,7 @@ from scrapy.spiderloader import SpiderLoader
 from archive.dedupe import SharedArchive
 from crawler.generic import GenericNewsSpider, source_name_for
 from crawler.jobs import prepare_resume
+from crawler.pool import ExtractionPool, workers_setting
 
 
 class UnknownSourceError(ValueError):
@@ -159,6 +160,8 @@ def run_crawl(
     overrides.update(extra_settings or {})
     settings = project_settings(data_dir, **overrides)
     settings.set("CRESCENT_SHARED_ARCHIVE", SharedArchive(data_dir / "archive"), priority="cmdline")
+    pool = ExtractionPool(workers_setting(settings))
+    settings.set("CRESCENT_SHARED_POOL", pool, priority="cmdline")
     process = CrescentProcess(settings)
     note = on_note or (lambda _message: None)
 
@@ -192,7 +195,10 @@ def run_crawl(
         deferred = process.crawl(crawler, **{k: v for k, v in kwargs.items() if v})
         deferred.addErrback(lambda failure, name=crawler.spidercls.name: failures.append(
             f"{name}: {failure.getErrorMessage()}"))
-    process.start()
+    try:
+        process.start()
+    finally:
+        pool.shutdown()
     if failures:
         raise CrawlFailedError("; ".join(failures))
     return [CrawlResult(crawler.spider.name if crawler.spider else crawler.spidercls.name,

@@ -14,6 +14,7 @@ CRESCENT_REFRESH = False  # fetch again articles already in the archive
 CRESCENT_INDEX_BATCH = 50  # articles per index commit during a crawl
 CRESCENT_MAX_LISTING_PAGES = 50  # listing/pagination pages walked per source and crawl
 CRESCENT_MAX_LINKS_PER_PAGE = 1000  # links followed from one page (the rest are dropped)
+CRESCENT_EXTRACT_WORKERS = None  # extraction processes; None = one per core, 0 = inline
 CRESCENT_CONTACT = os.environ.get("CRESCENT_CONTACT", "crescent-archive@example.org")
 
 # --- politeness ----------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -28,6 +30,7 @@ def make_spider(spider_cls, data_dir: Path, **settings):
     """A spider bound to a real (not started) crawler writing to ``data_dir``."""
     merged = {key: getattr(project_settings, key) for key in dir(project_settings)
               if key.isupper()}
+    merged["CRESCENT_EXTRACT_WORKERS"] = 0  # callbacks run inline in unit tests
     crawler = get_crawler(spider_cls, {**merged, "CRESCENT_DATA": str(data_dir), **settings})
     spider = spider_cls.from_crawler(crawler)
     crawler.spider = spider
@@ -35,5 +38,11 @@ def make_spider(spider_cls, data_dir: Path, **settings):
 
 
 def callback_output(spider, response, callback):
-    """Everything a callback yields, as a list."""
-    return list(callback(response) or [])
+    """Everything a callback yields (sync or async generator), as a list."""
+    output = callback(response)
+    if inspect.isasyncgen(output):
+        async def collect():
+            return [value async for value in output]
+
+        return asyncio.run(collect())
+    return list(output or [])

@@ -1,0 +1,68 @@
+"""Extraction off the reactor: a process pool sized to the cores, shared by a crawl's spiders.
+
+Extraction (trafilatura, htmldate, py3langid) is CPU-bound pure Python; run inline it would
+hold Scrapy's single thread and use one core while downloads wait. Workers are started with
+forkserver (never a fork of a process running a reactor) and warm up the language model once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime
+
+from crawler.extract import Article, Rejection, SourceHints, detect_language, extract
+
+
+def _warm_up() -> None:
+    detect_language("warm up the language model once per worker")
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)
+
+
+def workers_setting(settings) -> int:
+    """CRESCENT_EXTRACT_WORKERS: unset means one worker per core, 0 means inline."""
+    value = settings.get("CRESCENT_EXTRACT_WORKERS")
+    return default_workers() if value in (None, "") else int(value)
+
+
+class ExtractionPool:
+    """``await pool.extract(...)`` runs :func:`crawler.extract.extract` in a worker process.
+
+    With ``workers=0`` it runs inline (useful to compare, and for tiny crawls).
+    """
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = default_workers() if workers is None else max(0, workers)
+        self._executor: ProcessPoolExecutor | None = None
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            context = multiprocessing.get_context("forkserver")
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=context,
+                                                 initializer=_warm_up)
+        return self._executor
+
+    async def extract(self, html: str, url: str, hints: SourceHints,
+                      now: datetime | None = None) -> Article | Rejection:
+        if self.workers == 0:
+            return extract(html, url, hints, now=now)
+        future = self._pool().submit(extract, html, url, hints, now=now)
+        return await asyncio.wrap_future(future)
+
+    def shutdown(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    # One pool serves every spider of a crawl; Scrapy deep-copies settings per crawler.
+    def __deepcopy__(self, memo: dict) -> ExtractionPool:
+        return self
+
+    def __copy__(self) -> ExtractionPool:
+        return self
