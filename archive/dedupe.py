@@ -11,7 +11,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from simhash import Simhash, SimhashIndex
+import numpy as np
+from simhash import Simhash
 
 SHINGLE_WORDS = 3
 MAX_DISTANCE = 10  # bits of 64
@@ -26,42 +27,47 @@ def fingerprint(text: str) -> str:
 
 
 class NearDuplicates:
-    """An in-memory SimHash index of archived articles (id → source, published)."""
+    """The archive's fingerprints in a numpy array: one vectorised XOR-popcount per lookup
+    (about a millisecond for 100,000 articles), instead of a bucketed SimHash index."""
 
     def __init__(self, records: Iterable[dict[str, Any]] = ()) -> None:
-        self.index = SimhashIndex([], k=MAX_DISTANCE)
-        self.meta: dict[str, tuple[str, str]] = {}
+        self.values = np.zeros(1024, dtype=np.uint64)
+        self.ids: list[str] = []
+        self.sources: list[str] = []
+        self.published: list[str] = []
+        self.positions: dict[str, int] = {}
         for record in records:
             self.add(record)
 
     def add(self, record: dict[str, Any]) -> None:
-        value = record.get("simhash") or fingerprint(record["text"])
-        if record["id"] in self.meta:
+        if record["id"] in self.positions:
             return
-        self.index.add(record["id"], Simhash(int(value, 16)))
-        self.meta[record["id"]] = (record["source"], record["published"])
+        value = int(record.get("simhash") or fingerprint(record["text"]), 16)
+        if len(self.ids) == len(self.values):
+            self.values = np.resize(self.values, len(self.values) * 2)
+        self.values[len(self.ids)] = value
+        self.positions[record["id"]] = len(self.ids)
+        self.ids.append(record["id"])
+        self.sources.append(record["source"])
+        self.published.append(record["published"])
+
+    def _near(self, record: dict[str, Any]) -> list[int]:
+        value = np.uint64(int(record["simhash"], 16))
+        distances = np.bitwise_count(self.values[: len(self.ids)] ^ value)
+        return [int(i) for i in np.flatnonzero(distances <= MAX_DISTANCE)
+                if self.ids[i] != record["id"] and self.sources[i] != record["source"]]
 
     def original_of(self, record: dict[str, Any]) -> str | None:
-        """Id of the earliest near-duplicate from another source, if any is earlier than this."""
-        candidates = [
-            (published, other) for other in self.index.get_near_dups(Simhash(
-                int(record["simhash"], 16)))
-            if other != record["id"]
-            for source, published in [self.meta[other]]
-            if source != record["source"]
-        ]
-        if not candidates:
+        """Id of the earliest near-duplicate from another source, if it is not later than this."""
+        candidates = sorted((self.published[i], self.ids[i]) for i in self._near(record))
+        if not candidates or candidates[0][0] > record["published"]:
             return None
-        published, other = min(candidates)
-        return other if published <= record["published"] else None
+        return candidates[0][1]
 
     def later_copies_of(self, record: dict[str, Any]) -> list[str]:
-        """Ids from other sources published after ``record`` with the same text."""
-        return sorted(
-            other for other in self.index.get_near_dups(Simhash(int(record["simhash"], 16)))
-            if other != record["id"] and self.meta[other][0] != record["source"]
-            and self.meta[other][1] > record["published"]
-        )
+        """Ids from other sources published after ``record`` with (nearly) the same text."""
+        return sorted(self.ids[i] for i in self._near(record)
+                      if self.published[i] > record["published"])
 
 
 class SharedArchive:

@@ -1,52 +1,114 @@
 """Turn one HTML page into an article or a named rejection: the single extraction path.
 
-The crawler and ``crescent extract`` both call :func:`extract`. trafilatura finds the text and
-metadata, htmldate the dates it misses, py3langid the language. Nothing here raises for a bad
-page: every way a page can fail to be an article is a :class:`Rejection` with a reason.
+The crawler and ``crescent extract`` both call :func:`extract`; the benchmark and the quality
+gate call :func:`analyse`, which returns every field it found even for a page it would reject.
+trafilatura finds the text, our own rules the dates (:mod:`crawler.dates`), the language
+(:mod:`crawler.language`, py3langid) and the encoding (:mod:`crawler.encoding`). Nothing here
+raises for a bad page: every way a page can fail to be an article is a :class:`Rejection`.
 """
 
 from __future__ import annotations
 
-import copy
+import contextlib
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any
 from urllib.parse import urlsplit
 
-import dateparser
 import htmldate
 import trafilatura
+from lxml import etree
 from lxml import html as lxml_html
-from w3lib.encoding import html_to_unicode
+
+from crawler.dates import (
+    EARLIEST_DATE,
+    first_date,
+    parse_timestamp,
+    plausible,
+    safe_date,
+    timestamp_offset,
+    zone,
+)
+from crawler.encoding import decode_html
+from crawler.language import choose_language, detect_language, identify
+
+__all__ = [
+    "ALL_LANGUAGES", "DEFAULT_LANGUAGES", "Article", "Extraction", "FoundDate", "Rejection",
+    "SourceHints", "analyse", "clean_text", "clean_title", "decode_html", "detect_language",
+    "extract", "find_authors", "parse_date_text", "split_authors",
+]
 
 DEFAULT_LANGUAGES = frozenset({"tr", "ru", "en"})
+ALL_LANGUAGES = frozenset({"*"})  # accept_languages that keeps every language
 MAX_HTML_CHARS = 8_000_000  # pages larger than this are not news articles
 MAX_TEXT_CHARS = 400_000
 MAX_TITLE_CHARS = 1_000
 MAX_AUTHORS = 20
-EARLIEST_DATE = date(1990, 1, 1)
 MIN_WORDS = 40
+DATE_SOURCES = ("json-ld", "meta", "time-element", "text", "url", "feed", "sitemap")
 
 # Lines that are whole widget labels seen around articles; they are never article text.
 BOILERPLATE_LINES = re.compile(
-    r"^\s*(?:Your IP:.*|This Month|Last Month|All days|Leave a Reply|close|"
+    r"^\s*(?:Your IP:.*|This Month|Last Month|All days|Leave a Reply|close|Comments|"
     r"Your email address will not be published\..*|Required fields are marked.*|"
-    r"Published:\s*\S+\s*\\\s*Reads:.*|Downloaded:\s*times|more)\s*$",
+    r"Published:\s*\S+\s*\\\s*Reads:.*|Downloaded:\s*times|more|Advertisement|Реклама|Reklam)"
+    r"\s*$",
     re.IGNORECASE,
 )
+# Short lines that ask the reader to do something (subscribe, sign up, comment, read another
+# story) or point to the publisher's own pages; in Turkish, Russian, Ukrainian and English.
+CALL_TO_ACTION = re.compile(
+    r"\b(?:sign(?:ing)? up|subscribe|newsletter|never miss|join (?:our|the) (?:commenting|"
+    r"conversation|discussion)|submit a letter|letters? to the editor|our standards:|"
+    r"trust principles|follow us on|download (?:our|the) app|"
+    r"read (?:also|more|next)\b|see also\b|also read\b|"
+    r"подпис(?:ыв)?айтесь|подписаться на|читайте (?:также|тоже|нас)|смотрите также|"
+    r"читайте також|підписуйтесь|дивіться також|"
+    r"abone ol|bültenimize|ayrıca bakınız|ilginizi çekebilir|haberin devamı|"
+    r"google(?:'|’)?da takip edin|gelişmelerden anında haberdar)",
+    re.IGNORECASE,
+)
+CALL_TO_ACTION_MAX_WORDS = 25
+PHOTO_CREDIT = re.compile(r"^\(?(?:photo|credit|image|фото|foto|fotoğraf)\s*:\s*[^.]{0,80}\)?$",
+                          re.IGNORECASE)
 
 LANG_SEGMENT = re.compile(r"^/(tr|ru|en|az|tm|tk|kk|ky|uz|uk)(?:/|$)")
-# Language codes that pages declare under another name than ISO 639-1 uses.
-LANG_ALIASES = {"tm": "tk", "tur": "tr", "rus": "ru", "eng": "en", "aze": "az"}
+LANG_ALIASES = {"tm": "tk", "tur": "tr", "rus": "ru", "eng": "en", "aze": "az", "ua": "uk"}
+QUOTE_PAIRS = (('"', '"'), ("'", "'"), ("«", "»"), ("“", "”"), ("„", "“"), ("‘", "’"))
+TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " « ", " » ", " / ", " · ")
 
-QUOTE_PAIRS = (('"', '"'), ("'", "'"), ("«", "»"), ("“", "”"), ("„", "“"))
-NUMERIC_DMY = re.compile(r"\b(\d{1,2})[./-](\d{1,2})[./-](\d{4})\b")
-NUMERIC_YMD = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-# "5 сентября 2025", "19 Kasım 2025", "18 August 2022", "August 18, 2022", "сент. 2025" forms.
-NAMED_MONTH_DATE = re.compile(
-    r"\b\d{1,2}\s+[^\W\d_]{3,}\.?,?\s+\d{4}\b|\b[^\W\d_]{3,}\.?\s+\d{1,2},?\s+\d{4}\b")
+# Class or id names of blocks that are never article text (newsletters, comments, related
+# links, sharing, ads). A block holding the headline or half of the page's paragraph text is
+# kept whatever its name says.
+NOISE_NAME = re.compile(
+    r"newsletter|subscri(?:be|ption)|(?<!no-)comment(?!ary)|read-?also|also-?read|related|"
+    r"advert|promo|outbrain|taboola|social|share|sponsor|trending|most-?read|popular|"
+    r"recommend|breadcrumb|(?:^|[\s_-])(?:cta|ads|tags|signup)(?:$|[\s_-])")
+KEEP_TAGS = frozenset({"html", "body", "main", "article"})
+ARTICLE_TYPES = frozenset({"newsarticle", "article", "reportagenews", "blogposting",
+                           "analysisnewsarticle", "opinionnewsarticle", "backgroundnewsarticle",
+                           "reviewnewsarticle", "liveblogposting", "scholarlyarticle",
+                           "techarticle", "report", "socialmediaposting", "webpage"})
+PUBLISHED_META = (
+    "article:published_time", "og:article:published_time", "og:published_time",
+    "article:published", "published_time", "datepublished", "publication_date",
+    "publish_date", "publish-date", "publishdate", "pubdate", "date", "dc.date", "dc.date.issued",
+    "dc.date.created", "dcterms.date", "dcterms.issued", "dcterms.created", "dc:date",
+    "citation_publication_date", "parsely-pub-date", "article.published", "originalpublicationdate",
+    "cxenseparse:recs:publishtime", "mediator_published_time", "datecreated",
+)
+PUBLISHED_CLASS = re.compile(r"publish|pubdate|posted|created|dateline|date-?time|article-?date|"
+                             r"entry-date|news-?date|^date$|\bdate\b|tarih|дата", re.IGNORECASE)
+URL_DATE = re.compile(
+    r"/(\d{4})[/-](\d{1,2})[/-](\d{1,2})(?:/|-|$)|[/_-](\d{4})(\d{2})(\d{2})[/_-]")
+MARKDOWN_LINK = re.compile(r"\[([^\[\]\n]{1,300})\]\((?:https?://|/)[^)\s]*\)")
+# Shortcode lines some CMSs leave in articleBody: "+++dropcap", "[embed …]", "{{ widget }}".
+SHORTCODE_LINE = re.compile(r"^\s*(?:\+{3}\w*|\[\w+[^\]]*\]|\{\{[^}]*\}\})\s*$")
+INVISIBLE_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title"})
+HEADLINE_WINDOW = 400  # characters of page text after the headline searched for its date line
 
 
 @dataclass(frozen=True)
@@ -57,12 +119,22 @@ class SourceHints:
     languages: tuple[str, ...] = ()  # languages the source publishes in
     accept_languages: frozenset[str] = DEFAULT_LANGUAGES  # languages the archive keeps
     date_selectors: tuple[str, ...] = ()  # CSS selectors whose text holds the date
-    date_order: str = "DMY"  # how the source writes numeric dates
+    date_order: str = "DMY"  # how the source writes numeric dates with / or -
     url_date_pattern: str | None = None  # regex with named groups y, m, d
     remove_selectors: tuple[str, ...] = ()  # noise blocks dropped before extraction
     author_selectors: tuple[str, ...] = ()  # CSS selectors whose text is the byline
     site_names: tuple[str, ...] = ()  # title suffixes to strip
     min_words: int = MIN_WORDS
+    timezone: str | None = None  # IANA zone of the site's clock, e.g. "Asia/Ashgabat"
+
+
+@dataclass(frozen=True)
+class FoundDate:
+    """A publication day, where it was found (one of DATE_SOURCES) and the string as found."""
+
+    day: date
+    source: str
+    raw: str
 
 
 @dataclass
@@ -80,6 +152,7 @@ class Article:
     authors: list[str] = field(default_factory=list)
     description: str | None = None
     declared_language: str | None = None
+    date_raw: str | None = None
 
     @property
     def word_count(self) -> int:
@@ -97,26 +170,29 @@ class Rejection:
         return f"{self.reason}: {self.detail}" if self.detail else self.reason
 
 
-@lru_cache(maxsize=1)
-def _language_identifier():  # loaded once: the model takes ~0.3 s to unpack
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+@dataclass
+class Extraction:
+    """Everything :func:`analyse` found on a page, and the first reason to reject it."""
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    url: str
+    title: str | None = None
+    text: str | None = None
+    language: str | None = None
+    language_confidence: float = 0.0
+    declared_language: str | None = None
+    published: str | None = None
+    date_source: str | None = None
+    date_raw: str | None = None
+    authors: list[str] = field(default_factory=list)
+    description: str | None = None
+    rejection: Rejection | None = None
+
+    def reject(self, reason: str, detail: str = "") -> None:
+        if self.rejection is None:
+            self.rejection = Rejection(reason, detail)
 
 
-def detect_language(text: str) -> tuple[str, float]:
-    """py3langid over all its languages; returns (ISO 639-1 code, probability)."""
-    lang, prob = _language_identifier().classify(text[:20_000])
-    return str(lang), round(float(prob), 4)
-
-
-def decode_html(body: bytes | str, encoding: str | None = None) -> str:
-    """Text of ``body``: HTTP-declared encoding first, then BOM and meta charset, then detection."""
-    if isinstance(body, str):
-        return body
-    header = f"text/html; charset={encoding}" if encoding else None
-    return html_to_unicode(header, body)[1]
-
+# -- language declarations ---------------------------------------------------------------------
 
 def _clean_lang(code: str | None) -> str | None:
     if not code:
@@ -144,101 +220,303 @@ def declared_language(tree: lxml_html.HtmlElement, url: str) -> str | None:
     return None
 
 
+# -- dates --------------------------------------------------------------------------------------
+
 def parse_date_text(text: str, hints: SourceHints, now: datetime) -> date | None:
     """The first full date (day, month, year) a person wrote in ``text``.
 
-    Numeric dates follow the source's order (day first unless it says otherwise); dates with
-    month names in Turkish, Russian or English go through dateparser; a short text that is only
-    a relative date ("2 часа назад") is resolved against ``now``.
+    Numeric dates are day first unless the source says otherwise (dotted ones always); month
+    names in Turkish, Russian, Ukrainian, English, Azerbaijani and Turkmen; a short text that is
+    only a relative date ("2 часа назад", "3 saat önce", "yesterday") is resolved against
+    ``now``; an ISO timestamp keeps the day at its own offset.
     """
     text = " ".join(text.split())[:300]
     if not text:
         return None
-    found = _first_numeric_date(text, hints.date_order)
+    local = zone(hints.timezone)
+    if re.match(r"\d{4}-\d{2}-\d{2}T", text):
+        return plausible(parse_timestamp(text, local), now)
+    found = first_date(text, now, hints.date_order, local)
     if found:
-        return found
-    languages = [lang for lang in hints.languages if lang in {"tr", "ru", "en", "az"}] or None
-    settings = {"DATE_ORDER": hints.date_order, "PREFER_DATES_FROM": "past",
-                "RELATIVE_BASE": now.replace(tzinfo=None)}
-    for match in NAMED_MONTH_DATE.finditer(text):
-        parsed = dateparser.parse(match[0], languages=languages,
-                                  settings={**settings, "REQUIRE_PARTS": ["day", "month", "year"]})
-        if parsed:
-            return parsed.date()
+        return found[0]
     if len(text) <= 40:
-        parsed = dateparser.parse(text, languages=languages, settings=settings)
-        return parsed.date() if parsed else None
+        return _dateparser_day(text, hints, now)
     return None
 
 
-def _first_numeric_date(text: str, order: str) -> date | None:
-    candidates = []
-    for match in NUMERIC_YMD.finditer(text):
-        candidates.append((match.start(), _safe_date(int(match[1]), int(match[2]), int(match[3]))))
-    for match in NUMERIC_DMY.finditer(text):
-        first, second, year = int(match[1]), int(match[2]), int(match[3])
-        if order == "MDY":
-            first, second = second, first
-        candidates.append((match.start(), _safe_date(year, second, first)))
-    for _position, day in sorted(candidates, key=lambda item: item[0]):
-        if day:
-            return day
+def _dateparser_day(text: str, hints: SourceHints, now: datetime) -> date | None:
+    """dateparser for the rare forms our own rules do not read ("Monday 5th of May 2025")."""
+    import dateparser
+
+    languages = [lang for lang in hints.languages if lang in {"tr", "ru", "en", "az", "uk"}]
+    settings = {"DATE_ORDER": hints.date_order, "PREFER_DATES_FROM": "past",
+                "RELATIVE_BASE": now.replace(tzinfo=None),
+                "REQUIRE_PARTS": ["day", "month", "year"]}
+    parsed = dateparser.parse(text, languages=languages or None, settings=settings)
+    return plausible(parsed.date(), now) if parsed else None
+
+
+def _found(day: date | None, source: str, raw: str, now: datetime) -> FoundDate | None:
+    day = plausible(day, now)
+    return FoundDate(day, source, " ".join(raw.split())[:200]) if day else None
+
+
+def _site_zone(hints: SourceHints, stamps: list[str]) -> tzinfo | None:
+    """The site's clock: the source's declared zone, else an offset other timestamps show."""
+    declared = zone(hints.timezone)
+    if declared is not None:
+        return declared
+    for stamp in stamps:
+        offset = timestamp_offset(stamp)
+        if offset:
+            from datetime import timezone
+
+            return timezone(offset)
     return None
 
 
-def _safe_date(year: int, month: int, day: int) -> date | None:
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
+def json_ld_objects(tree: lxml_html.HtmlElement) -> list[dict[str, Any]]:
+    """Every JSON-LD object of the page, @graph and lists flattened."""
+    objects: list[dict[str, Any]] = []
+    for script in tree.xpath("//script[contains(translate(@type,'LDJSON','ldjson'),'ld+json')]"):
+        try:
+            data = json.loads(script.text or "", strict=False)
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(reversed(item))
+            elif isinstance(item, dict):
+                objects.append(item)
+                if isinstance(item.get("@graph"), list):
+                    stack.extend(reversed(item["@graph"]))
+    return objects
 
 
-def _plausible(day: date | None, now: datetime) -> date | None:
-    if day is None or day < EARLIEST_DATE or day > (now + timedelta(days=1)).date():
+def _types(item: dict[str, Any]) -> set[str]:
+    kind = item.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return {str(k).lower() for k in kinds if k}
+
+
+def main_json_ld(objects: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The JSON-LD object describing the article itself (an article type over a web page)."""
+    best, rank = None, 99
+    for item in objects:
+        types = _types(item) & ARTICLE_TYPES
+        if not types:
+            continue
+        item_rank = 1 if types == {"webpage"} else 0
+        if item_rank < rank:
+            best, rank = item, item_rank
+    return best
+
+
+def _meta_published(tree: lxml_html.HtmlElement) -> list[tuple[str, str]]:
+    """(key, value) of the page's publication-time meta tags, in order of PUBLISHED_META."""
+    found: dict[str, str] = {}
+    for meta in tree.xpath("//meta[@content]"):
+        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
+        if key in PUBLISHED_META and key not in found and meta.get("content", "").strip():
+            found[key] = meta.get("content").strip()
+    return sorted(found.items(), key=lambda item: PUBLISHED_META.index(item[0]))
+
+
+def page_titles(tree: lxml_html.HtmlElement) -> list[str]:
+    """The titles the page gives itself: og:title, twitter:title, <title>."""
+    titles = tree.xpath("//meta[@property='og:title' or @name='twitter:title']/@content")
+    titles += [t.text_content() for t in tree.xpath("//head/title")[:1]]
+    return [" ".join(t.split()) for t in titles if t and t.strip()]
+
+
+def _headline(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement | None:
+    """The visible headline: the h1 (or itemprop headline) that the page's title repeats.
+
+    A site logo in an h1 ("KBS WORLD") is not the headline; without a title that names one,
+    the first h1 inside <article>, then the longest h1, is taken.
+    """
+    candidates = [e for e in tree.xpath("//*[@itemprop='headline'][not(self::meta)] | //h1")
+                  if len(e.text_content().strip()) >= 3]
+    if not candidates:
         return None
-    return day
+    titles = [_fold(t) for t in page_titles(tree)]
+    for element in candidates:
+        text = _fold(element.text_content())
+        if len(text) >= 10 and any(text in title or title[:40] in text for title in titles
+                                   if len(title) >= 10):
+            return element
+    in_article = [e for e in candidates if any(a.tag == "article" for a in e.iterancestors())]
+    if in_article:
+        return in_article[0]
+    return max(candidates, key=lambda e: len(e.text_content().split()))
+
+
+def _following(element: lxml_html.HtmlElement):
+    """Elements after ``element`` in document order (not inside it)."""
+    current = element
+    while current is not None:
+        for sibling in current.itersiblings():
+            yield from sibling.iter()
+        current = current.getparent()
+
+
+def _text_after(element: lxml_html.HtmlElement, limit: int) -> str:
+    """About ``limit`` characters of visible text following ``element`` in document order."""
+    parts = [element.tail or ""]
+    size = len(parts[0].strip())
+    for item in _following(element):
+        if isinstance(item.tag, str) and item.tag not in INVISIBLE_TAGS:
+            parts.append(item.text or "")
+        parts.append(item.tail or "")
+        size += len(parts[-1].strip()) + len(parts[-2].strip())
+        if size >= limit:
+            break
+    return " ".join(" ".join(parts).split())[:limit]
 
 
 def find_published(
-    tree: lxml_html.HtmlElement, url: str, hints: SourceHints, now: datetime
-) -> tuple[date | None, str]:
-    """Publication day and where it came from, most explicit evidence first."""
+    tree: lxml_html.HtmlElement, url: str, hints: SourceHints, now: datetime,
+    json_ld: list[dict[str, Any]] | None = None, listed: FoundDate | None = None,
+) -> FoundDate | None:
+    """Publication day, most explicit evidence first.
+
+    1. the source's date line (``date_selectors``) and its URL date (``url_date_pattern``);
+    2. JSON-LD ``datePublished`` of the article object; 3. publication-time meta tags;
+    4. a ``<time datetime>`` marked as published or in the article header;
+    5. the date the feed gave (``listed`` with source "feed");
+    6. the date line right after the headline ("Written: 2023-11-07", "13 Oct 2020 18:29");
+    7. a date in the URL path (/2020/01/19/); 8. htmldate on the rest of the page;
+    9. a sitemap's lastmod (``listed`` with source "sitemap").
+    Machine timestamps keep the day at the offset written (or the site's zone for UTC).
+    """
+    json_ld = json_ld if json_ld is not None else json_ld_objects(tree)
     for selector in hints.date_selectors:
         for element in tree.cssselect(selector):
-            day = _plausible(parse_date_text(element.text_content(), hints, now), now)
-            if day:
-                return day, "selector"
+            stamp = element.get("datetime") or element.get("content")
+            if stamp:
+                found = _found(parse_timestamp(stamp, zone(hints.timezone)), "time-element"
+                               if element.tag == "time" else "meta", stamp, now)
+            else:
+                text = element.text_content()
+                found = _found(parse_date_text(text, hints, now), "text", text, now)
+            if found:
+                return found
     if hints.url_date_pattern:
         match = re.search(hints.url_date_pattern, url)
         if match:
-            day = _plausible(_safe_date(int(match["y"]), int(match["m"]), int(match["d"])), now)
-            if day:
-                return day, "url"
-    window = {"min_date": EARLIEST_DATE.isoformat(), "max_date": (now + timedelta(days=1))
-              .strftime("%Y-%m-%d")}
-    found = htmldate.find_date(copy.deepcopy(tree), url=url, original_date=True,
-                               extensive_search=False, **window)
+            found = _found(safe_date(int(match["y"]), int(match["m"]), int(match["d"])), "url",
+                           match[0], now)
+            if found:
+                return found
+    article = main_json_ld(json_ld)
+    meta = _meta_published(tree)
+    stamps = [str(article.get(key)) for key in ("datePublished", "dateCreated", "dateModified")
+              if article and article.get(key)] + [value for _, value in meta]
+    local = _site_zone(hints, stamps)
+    if article:
+        for key in ("datePublished", "dateCreated"):
+            value = article.get(key)
+            if isinstance(value, str) and value.strip():
+                found = _found(parse_timestamp(value, local), "json-ld", value, now)
+                if found:
+                    return found
+    for _key, value in meta:
+        found = _found(parse_timestamp(value, local), "meta", value, now)
+        if found:
+            return found
+    found = _time_element(tree, local, now)
     if found:
-        return date.fromisoformat(found), "metadata"
-    return None, ""
+        return found
+    if listed and listed.source == "feed" and plausible(listed.day, now):
+        return listed
+    headline = _headline(tree)
+    if headline is not None:
+        window = _text_after(headline, HEADLINE_WINDOW)
+        day = first_date(window, now, hints.date_order, zone(hints.timezone))
+        if day:
+            return FoundDate(day[0], "text", day[1])
+    match = URL_DATE.search(urlsplit(url).path)
+    if match:
+        y, m, d = (match[1], match[2], match[3]) if match[1] else (match[4], match[5], match[6])
+        found = _found(safe_date(int(y), int(m), int(d)), "url", match[0].strip("/_-"), now)
+        if found:
+            return found
+    found = _htmldate(tree, url, now)
+    if found is None and listed and plausible(listed.day, now):
+        return listed  # a sitemap's lastmod may be a later edit: the last resort
+    return found
 
 
-def find_text_date(text: str, hints: SourceHints, now: datetime) -> date | None:
+def _time_element(tree: lxml_html.HtmlElement, local: tzinfo | None,
+                  now: datetime) -> FoundDate | None:
+    """A <time datetime> marked as the publication time, or the first in the article header."""
+    times = tree.xpath("//time[@datetime]")
+    marked = [t for t in times if t.get("itemprop", "").lower() == "datepublished"
+              or t.get("pubdate") is not None
+              or PUBLISHED_CLASS.search(" ".join([t.get("class", ""),
+                                                  t.getparent().get("class", "")
+                                                  if t.getparent() is not None else ""]))]
+    in_header = [t for t in times if any(a.tag in ("header", "article") for a in t.iterancestors())]
+    for element in (*marked, *in_header, *(times[:1] if len(times) == 1 else [])):
+        value = element.get("datetime", "")
+        found = _found(parse_timestamp(value, local), "time-element", value, now)
+        if found:
+            return found
+    for element in tree.xpath("//*[@itemprop='datePublished'][not(self::meta)]"):
+        value = element.get("content") or element.get("datetime") or element.text_content()
+        found = _found(parse_timestamp(value, local), "time-element", value, now)
+        if found:
+            return found
+    return None
+
+
+def _htmldate(tree: lxml_html.HtmlElement, url: str, now: datetime) -> FoundDate | None:
+    """htmldate's reading of the rest of the page; the source is where its day is written."""
+    window = {"min_date": EARLIEST_DATE.isoformat(),
+              "max_date": (now + timedelta(days=1)).strftime("%Y-%m-%d")}
+    try:
+        found = htmldate.find_date(tree, url=url, original_date=True, extensive_search=False,
+                                   deferred_url_extractor=True, **window)
+    except (ValueError, TypeError):
+        return None
+    if not found:
+        return None
+    day = date.fromisoformat(found)
+    iso = day.isoformat()
+    for value in tree.xpath("//meta/@content"):
+        if value.strip().startswith(iso):
+            return _found(day, "meta", value, now)
+    for value in tree.xpath("//time/@datetime"):
+        if value.strip().startswith(iso):
+            return _found(day, "time-element", value, now)
+    return _found(day, "text", iso, now)
+
+
+def find_text_date(text: str, hints: SourceHints, now: datetime) -> FoundDate | None:
     """A full date written in the opening lines of the article ("05.08.2015, Ашхабад …").
 
     Only day-month-year dates count: a bare year (a copyright line) says nothing of the day.
     """
-    return _plausible(parse_date_text(text[:600], hints, now), now)
+    found = first_date(text[:600], now, hints.date_order, zone(hints.timezone))
+    return FoundDate(found[0], "text", found[1]) if found else None
 
+
+# -- title, authors, text ------------------------------------------------------------------------
 
 def clean_title(title: str, hints: SourceHints, site_name: str | None) -> str:
-    """Title without the site-name suffix, surrounding quotes and extra whitespace."""
-    title = " ".join(title.split())
-    for name in (*hints.site_names, *([site_name] if site_name else [])):
-        for separator in (" | ", " - ", " – ", " — ", " :: "):
+    """Title without the site-name suffix (or prefix), surrounding quotes and extra whitespace."""
+    title = " ".join(unicodedata.normalize("NFC", title).split())
+    names = [n for n in (*hints.site_names, *([site_name] if site_name else [])) if n]
+    for name in names:
+        for separator in TITLE_SEPARATORS:
             suffix = f"{separator}{name}"
             if title.lower().endswith(suffix.lower()) and len(title) > len(suffix):
                 title = title[: -len(suffix)].rstrip()
+            prefix = f"{name}{separator}"
+            if title.lower().startswith(prefix.lower()) and len(title) > len(prefix):
+                title = title[len(prefix):].lstrip()
     for opening, closing in QUOTE_PAIRS:
         inner = title[len(opening):-len(closing)] if len(title) > 2 else ""
         if title.startswith(opening) and title.endswith(closing) and opening not in inner \
@@ -248,51 +526,300 @@ def clean_title(title: str, hints: SourceHints, site_name: str | None) -> str:
     return title[:MAX_TITLE_CHARS]
 
 
-def clean_text(text: str, title: str = "") -> str:
-    """Article text without widget-label lines or the headline repeated on top."""
-    lines = []
-    for line in unicodedata.normalize("NFC", text).splitlines():
-        line = " ".join(line.split())
-        if line and not BOILERPLATE_LINES.match(line):
-            lines.append(line)
-    while lines and title and lines[0].strip("\"'«»“” ").casefold() == title.casefold():
-        lines.pop(0)
-    return "\n".join(lines)[:MAX_TEXT_CHARS]
+def _fold(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
+
+
+def choose_title(title: str, headline: str | None) -> str:
+    """The visible headline when the metadata title is a shortened form of it.
+
+    Social titles are often cut short ("X" for the headline "X and Y"); a headline that begins
+    with the whole metadata title and goes on is the full one. A title that is an unrendered
+    template (``{{ … }}``) gives way to the headline.
+    """
+    if not headline:
+        return title
+    headline = " ".join(headline.split())
+    if not title or "{{" in title or "{%" in title:
+        return headline
+    short, full = _fold(title).rstrip(" .…"), _fold(headline)
+    if len(full) > len(short) + 3 and full.startswith(short) and len(headline) <= MAX_TITLE_CHARS:
+        return headline
+    return title
 
 
 def find_authors(tree: lxml_html.HtmlElement, hints: SourceHints) -> list[str]:
     """Bylines from the source's selectors, cleaned to names ("By X |" → "X")."""
     for selector in hints.author_selectors:
         for element in tree.cssselect(selector):
-            raw = re.sub(r"^\s*(?:by|автор:?)\s+", "", element.text_content(), flags=re.I)
-            names = split_authors(raw.strip(" |/\u00a0\t\n,"))
+            names = split_authors(element.text_content())
             if names:
                 return names
     return []
 
 
+AUTHOR_NOISE = re.compile(
+    r"https?://\S+|\S+@\S+|@\w+|\b(?:by|von|par|автор(?:ы)?|текст|yazar|muhabir|haber merkezi|"
+    r"reporter|correspondent|staff writer|contributor|editor|updated|published|photo(?:s)?|"
+    r"фото|foto(?:ğraf)?)\b\s*:?",
+    re.IGNORECASE)
+
+
+# Accounts that sign posts but are not people.
+ACCOUNT_NAMES = frozenset({"admin", "administrator", "editor", "author", "staff", "guest",
+                           "webmaster", "user", "redaksiyon", "editör", "редакция", "редактор",
+                           "администратор", "админ"})
+
+
 def split_authors(raw: str | None) -> list[str]:
-    """Names only: trafilatura joins several authors with ';'."""
+    """Names only: no "By", roles, accounts ("admin"), e-mail addresses, handles or dates.
+
+    Several names are split on ; , | / and the words and/ve/и.
+    """
     if not raw:
         return []
-    names = [" ".join(part.split()) for part in re.split(r";|\band\b|\bve\b|\bи\b", raw)]
-    return [name for name in names if name and len(name) <= 100][:MAX_AUTHORS]
+    raw = AUTHOR_NOISE.sub(" ", raw)
+    raw = re.sub(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}.*$", " ", raw)  # a date fused to the byline
+    names = []
+    for part in re.split(r"[;,|/\n]|\band\b|\bve\b|\bи\b|&", raw):
+        name = " ".join(part.split()).strip(" .:-–—()")
+        if (name and len(name) <= 100 and re.search(r"[^\W\d_]", name)
+                and len(name.split()) <= 6 and name.casefold() not in ACCOUNT_NAMES):
+            names.append(name)
+    unique = list(dict.fromkeys(names))
+    return unique[:MAX_AUTHORS]
 
 
-def choose_language(
-    detected: str, confidence: float, declared: str | None, hints: SourceHints, words: int
-) -> tuple[str, float]:
-    """Detection on the body wins, unless it is unsure on a short text and the page says better."""
-    if declared and declared != detected and (confidence < 0.6 or words < 15) and (
-        not hints.languages or declared in hints.languages
-    ):
-        return declared, confidence
-    return detected, confidence
+def remove_noise_blocks(tree: lxml_html.HtmlElement) -> None:
+    """Drop blocks named as newsletters, comments, related links, sharing, ads (see NOISE_TOKENS).
+
+    A block is kept when it holds the headline or at least half of the page's paragraph text.
+    """
+    candidates = []
+    for element in tree.xpath("//body//*[@class or @id]"):
+        if element.tag in KEEP_TAGS:
+            continue
+        if NOISE_NAME.search(f"{element.get('class', '')} {element.get('id', '')}".lower()):
+            candidates.append(element)
+    if not candidates:
+        return
+    total = sum(len(p.text_content()) for p in tree.xpath("//body//p")) or 1
+    for element in candidates:
+        if element.getparent() is None or not _attached(element, tree):
+            continue
+        if element.xpath(".//h1") or element.xpath("ancestor::*[self::header]"):
+            continue
+        paragraphs = sum(len(p.text_content()) for p in element.xpath(".//p"))
+        if paragraphs * 2 >= total:
+            continue
+        element.drop_tree()
+
+
+def _attached(element: lxml_html.HtmlElement, tree: lxml_html.HtmlElement) -> bool:
+    root = element.getroottree().getroot()
+    return root is tree or root is tree.getroottree().getroot()
+
+
+def clean_text(text: str, title: str = "") -> str:
+    """Article text without widget labels, calls to action, credits or the headline on top.
+
+    Markdown links become their text and CMS shortcode lines go (both occur in JSON-LD bodies);
+    a long paragraph repeated verbatim is kept once.
+    """
+    lines: list[str] = []
+    seen: set[str] = set()
+    text = MARKDOWN_LINK.sub(r"\1", unicodedata.normalize("NFC", text))
+    for line in text.splitlines():
+        line = " ".join(line.split())
+        if SHORTCODE_LINE.match(line):
+            continue
+        if not line or BOILERPLATE_LINES.match(line) or PHOTO_CREDIT.match(line):
+            continue
+        if len(line.split()) <= CALL_TO_ACTION_MAX_WORDS and CALL_TO_ACTION.search(line):
+            continue
+        key = line.casefold()
+        if len(line) > 80 and key in seen:  # a paragraph repeated (a pull quote, a re-render)
+            continue
+        seen.add(key)
+        lines.append(line)
+    while lines and title and lines[0].strip("\"'«»“” ").casefold() == title.casefold():
+        lines.pop(0)
+    return "\n".join(lines)[:MAX_TEXT_CHARS]
+
+
+def _description(tree: lxml_html.HtmlElement, article: dict[str, Any] | None) -> str | None:
+    for xpath in ("//meta[@property='og:description']/@content",
+                  "//meta[@name='description']/@content",
+                  "//meta[@name='twitter:description']/@content"):
+        for value in tree.xpath(xpath):
+            if value.strip():
+                return " ".join(value.split())
+    value = article.get("description") if article else None
+    return " ".join(value.split()) if isinstance(value, str) and value.strip() else None
+
+
+BLOCK_TAGS = frozenset({"p", "div", "h2", "h3", "h4", "section", "header", "li", "blockquote",
+                        "span", "strong", "b", "em"})
+
+
+def find_lead(tree: lxml_html.HtmlElement, description: str | None, text: str) -> str | None:
+    """The article's lead (standfirst) when the extracted text lacks it.
+
+    The lead is the visible block whose text begins like the page's description and that
+    comes after the headline; trafilatura often drops it as a header element.
+    """
+    if not description or len(description) < 40:
+        return None
+    start = _fold(description)[:40]
+    if start in _fold(text):
+        return None
+    headline = _headline(tree)
+    order = {element: number for number, element in enumerate(tree.iter())}
+    after = order.get(headline, -1) if headline is not None else -1
+    for element in tree.xpath("//body//text()/.."):
+        if element.tag in ("script", "style", "noscript", "title", "template", "a"):
+            continue
+        own = _fold(element.text or "")
+        if not own or (not start.startswith(own[:40]) and not own.startswith(start)):
+            continue
+        block = element
+        while block.tag not in BLOCK_TAGS or block.tag in ("span", "strong", "b", "em"):
+            parent = block.getparent()
+            if parent is None or parent.tag == "body":
+                break
+            block = parent
+        if order.get(block, 0) < after:
+            continue
+        lead = " ".join(block.text_content().split())
+        if len(lead) > 1500:  # a block left open around the body: its own words are the lead
+            lead = " ".join((element.text or "").split())
+        if 40 <= len(lead) <= 1500 and _fold(lead).startswith(start[:30]):
+            return lead
+    return None
+
+
+def json_ld_body(article: dict[str, Any] | None) -> str | None:
+    """The JSON-LD articleBody, paragraphs kept, markup dropped."""
+    value = article.get("articleBody") if article else None
+    if not isinstance(value, str) or not value.strip():
+        return None
+    if "<" in value and ">" in value:
+        with contextlib.suppress(etree.ParserError, ValueError):
+            value = lxml_html.fromstring(f"<div>{value}</div>").text_content()
+    return value  # Markdown links and shortcodes go in clean_text
+
+
+# -- the pipeline --------------------------------------------------------------------------------
+
+def page_metadata(tree: lxml_html.HtmlElement) -> Any:
+    """trafilatura's title, author, site name and description, without its date search.
+
+    The same steps as ``trafilatura.metadata.extract_metadata`` minus htmldate, categories,
+    tags, licence and the domain lookup: crescent finds dates itself.
+    """
+    from trafilatura import metadata as tm
+
+    meta = tm.examine_meta(tree)
+    if meta.author and " " not in meta.author:
+        meta.author = None
+    with contextlib.suppress(Exception):  # trafilatura's JSON-LD reader has its own bugs
+        meta = tm.extract_meta_json(tree, meta)
+    if not meta.title:
+        meta.title = tm.extract_title(tree)
+    if not meta.author:
+        meta.author = tm.extract_author(tree)
+    if not meta.sitename:
+        meta.sitename = tm.extract_sitename(tree)
+    if meta.sitename:
+        meta.sitename = meta.sitename.lstrip("@")
+    return meta
 
 
 def _load_tree(html_text: str) -> lxml_html.HtmlElement | None:
     tree = trafilatura.utils.load_html(html_text)
     return tree if tree is not None and len(tree) else None
+
+
+def analyse(
+    body: bytes | str,
+    url: str,
+    hints: SourceHints | None = None,
+    *,
+    encoding: str | None = None,
+    now: datetime | None = None,
+    listed: FoundDate | None = None,
+) -> Extraction:
+    """Everything the page says about its article, and the first reason it is not one.
+
+    ``encoding`` is the HTTP charset; ``listed`` the date a feed or sitemap gave for the URL.
+    """
+    hints = hints or SourceHints()
+    now = now or datetime.now(UTC)
+    found = Extraction(url=url)
+    html_text = decode_html(body, encoding)
+    if not html_text.strip():
+        found.reject("empty")
+        return found
+    if len(html_text) > MAX_HTML_CHARS:
+        found.reject("too-large", f"{len(html_text)} characters")
+        return found
+    tree = _load_tree(html_text)
+    if tree is None:
+        found.reject("not-html")
+        return found
+    found.declared_language = declared_language(tree, url)
+    json_ld = json_ld_objects(tree)
+    article_ld = main_json_ld(json_ld)
+    published = find_published(tree, url, hints, now, json_ld, listed)
+    found.authors = find_authors(tree, hints)
+    headline_element = _headline(tree)
+    headline = headline_element.text_content() if headline_element is not None else None
+    description = _description(tree, article_ld)
+    for selector in hints.remove_selectors:
+        for element in tree.cssselect(selector):
+            element.drop_tree()
+    metadata = page_metadata(tree)
+    remove_noise_blocks(tree)
+    document = trafilatura.bare_extraction(
+        tree, url=url, with_metadata=False, include_comments=False, include_tables=True)
+    raw_title = metadata.title or headline or ""
+    title = clean_title(choose_title(raw_title, headline), hints, metadata.sitename)
+    found.title = title or None
+    text = clean_text(document.text or "", title) if document else ""
+    ld_body = json_ld_body(article_ld)
+    if ld_body and len(ld_body) > 2 * len(text) + 200:  # the page renders its body by script
+        text = clean_text(ld_body, title)
+    lead = find_lead(tree, description, text) if text else None
+    if lead:
+        text = clean_text(f"{lead}\n{text}", title)
+    found.text = text
+    found.description = description or metadata.description or None
+    if found.description:
+        found.description = " ".join(found.description.split())[:2_000]
+    if not found.authors:
+        found.authors = split_authors(metadata.author)
+    if published is None and text:
+        published = find_text_date(text, hints, now)
+    if published:
+        found.published = published.day.isoformat()
+        found.date_source, found.date_raw = published.source, published.raw
+    words = len(text.split())
+    if text:
+        detected, confidence = identify(f"{title}\n{text}")
+        found.language = choose_language(detected, confidence, found.declared_language,
+                                          hints.languages, words, text)
+        found.language_confidence = confidence
+    if not text:
+        found.reject("no-text")
+    elif words < hints.min_words:
+        found.reject("too-short", f"{words} words")
+    elif not title:
+        found.reject("no-title")
+    elif published is None:
+        found.reject("no-date")
+    elif "*" not in hints.accept_languages and found.language not in hints.accept_languages:
+        found.reject("language", found.language or "")
+    return found
 
 
 def extract(
@@ -302,55 +829,23 @@ def extract(
     *,
     encoding: str | None = None,
     now: datetime | None = None,
+    listed: FoundDate | None = None,
 ) -> Article | Rejection:
     """Extract the article at ``url`` from ``body``, or say why it is not one."""
-    hints = hints or SourceHints()
-    now = now or datetime.now(UTC)
-    html_text = decode_html(body, encoding)
-    if not html_text.strip():
-        return Rejection("empty")
-    if len(html_text) > MAX_HTML_CHARS:
-        return Rejection("too-large", f"{len(html_text)} characters")
-    tree = _load_tree(html_text)
-    if tree is None:
-        return Rejection("not-html")
-    declared = declared_language(tree, url)
-    published, date_source = find_published(tree, url, hints, now)
-    authors = find_authors(tree, hints)
-    for selector in hints.remove_selectors:
-        for element in tree.cssselect(selector):
-            element.drop_tree()
-    document = trafilatura.bare_extraction(
-        tree, url=url, with_metadata=True, include_comments=False, include_tables=True,
-        date_extraction_params={"original_date": True, "extensive_search": False},
-    )
-    if document is None or not document.text:
-        return Rejection("no-text")
-    title = clean_title(document.title or "", hints, document.sitename)
-    text = clean_text(document.text, title)
-    words = len(text.split())
-    if words < hints.min_words:
-        return Rejection("too-short", f"{words} words")
-    if not title:
-        return Rejection("no-title")
-    if published is None:
-        published, date_source = find_text_date(text, hints, now), "text"
-    if published is None:
-        return Rejection("no-date")
-    detected, confidence = detect_language(f"{title}\n{text}")
-    language, confidence = choose_language(detected, confidence, declared, hints, words)
-    if language not in hints.accept_languages:
-        return Rejection("language", language)
+    found = analyse(body, url, hints, encoding=encoding, now=now, listed=listed)
+    if found.rejection is not None:
+        return found.rejection
+    assert found.title and found.text and found.language and found.published
     return Article(
         url=url,
-        title=title,
-        text=text,
-        language=language,
-        language_confidence=confidence,
-        published=published.isoformat(),
-        date_source=date_source,
-        authors=authors or split_authors(document.author),
-        description=" ".join(document.description.split())[:2_000]
-        if document.description else None,
-        declared_language=declared,
+        title=found.title,
+        text=found.text,
+        language=found.language,
+        language_confidence=found.language_confidence,
+        published=found.published,
+        date_source=found.date_source or "text",
+        authors=found.authors,
+        description=found.description,
+        declared_language=found.declared_language,
+        date_raw=found.date_raw,
     )

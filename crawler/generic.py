@@ -65,8 +65,10 @@ class GenericNewsSpider(NewsSpider):
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.page_links = LinkExtractor(allow_domains=spider.allowed_domains, unique=True,
-                                          deny_extensions=None)
+        # LinkExtractor compares netlocs, so a site on a port is named with its port too.
+        netloc = urlsplit(spider.site).netloc
+        spider.page_links = LinkExtractor(allow_domains=[*spider.allowed_domains, netloc],
+                                          unique=True, deny_extensions=None)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:

@@ -20,6 +20,7 @@ class ArticleItem(scrapy.Item):
     text = scrapy.Field()
     published = scrapy.Field()
     date_source = scrapy.Field()
+    date_raw = scrapy.Field()
     modified = scrapy.Field()
     authors = scrapy.Field()
     description = scrapy.Field()
@@ -45,6 +46,7 @@ class ArticleItem(scrapy.Item):
             text=article.text,
             published=article.published,
             date_source=article.date_source,
+            date_raw=article.date_raw,
             modified=article.modified,
             authors=list(article.authors),
             description=article.description,

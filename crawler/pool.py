@@ -1,8 +1,13 @@
 """Extraction off the reactor: a process pool sized to the cores, shared by a crawl's spiders.
 
 Extraction (trafilatura, htmldate, py3langid) is CPU-bound pure Python; run inline it would
-hold Scrapy's single thread and use one core while downloads wait. Workers are started with
-forkserver (never a fork of a process running a reactor) and warm up the language model once.
+hold Scrapy's single thread and use one core while downloads wait.
+
+How workers start matters for memory: a crawl started by the runner calls :meth:`start` before
+the reactor runs, so the workers are forked from a single-threaded parent that has already
+loaded trafilatura and the language model, and share those pages copy-on-write. A pool created
+later, inside a running reactor (``scrapy crawl``), uses forkserver instead: forking a process
+with a live reactor and its threads is not safe.
 """
 
 from __future__ import annotations
@@ -40,6 +45,16 @@ class ExtractionPool:
     def __init__(self, workers: int | None = None) -> None:
         self.workers = default_workers() if workers is None else max(0, workers)
         self._executor: ProcessPoolExecutor | None = None
+
+    def start(self) -> None:
+        """Fork the workers now, from this (still single-threaded) process, and wait for them."""
+        if self.workers == 0 or self._executor is not None:
+            return
+        _warm_up()  # loaded here once, shared with the forked workers
+        self._executor = ProcessPoolExecutor(self.workers,
+                                             mp_context=multiprocessing.get_context("fork"))
+        for future in [self._executor.submit(_warm_up) for _ in range(self.workers)]:
+            future.result()
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:

@@ -85,8 +85,7 @@ def is_loopback(url: str) -> bool:
 # Replicas on this machine need no politeness delays; real sites always get them.
 LOCAL_REPLICA_SETTINGS = {
     "DOWNLOAD_DELAY": 0,
-    "AUTOTHROTTLE_START_DELAY": 0.01,
-    "AUTOTHROTTLE_MAX_DELAY": 0.5,
+    "AUTOTHROTTLE_ENABLED": False,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
 }
 
@@ -195,6 +194,7 @@ def run_crawl(
         deferred = process.crawl(crawler, **{k: v for k, v in kwargs.items() if v})
         deferred.addErrback(lambda failure, name=crawler.spidercls.name: failures.append(
             f"{name}: {failure.getErrorMessage()}"))
+    pool.start()  # before the reactor: see crawler.pool
     try:
         process.start()
     finally:

@@ -17,7 +17,7 @@ def record(**changes):
         "url": "https://www.aa.com.tr/tr/dunya/kizilay/3747971",
         "source": "anadolu", "language": "tr", "language_confidence": 0.99,
         "title": "Kızılay toplantısı", "text": "Bakü'de toplantı yapıldı.",
-        "published": "2025-11-19", "date_source": "selector", "modified": None,
+        "published": "2025-11-19", "date_source": "text", "modified": None,
         "authors": ["Ruslan Rehimov"], "description": None,
         "fetched_at": "2025-11-20T08:00:00Z", "word_count": 3,
     }

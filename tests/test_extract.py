@@ -59,7 +59,7 @@ def test_source_date_selector_reads_day_first_numbers():
     hints = SourceHints(date_selectors=("span.tarih",))
     result = extract(page(body), "https://example.org/x", hints, now=NOW)
     assert isinstance(result, Article)
-    assert (result.published, result.date_source) == ("2025-04-05", "selector")
+    assert (result.published, result.date_source) == ("2025-04-05", "text")
 
 
 @pytest.mark.parametrize(("text", "languages", "expected"), [

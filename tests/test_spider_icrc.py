@@ -118,7 +118,7 @@ def test_seed_article_is_extracted_without_noise(tmp_path):
     item = extract_one(spider, SEED_URL)
     assert item["title"] == "Azerbaijan: Activity highlights for the first half of 2024"
     assert item["published"] == "2024-08-15"
-    assert item["date_source"] == "selector"
+    assert item["date_source"] == "text"
     assert item["language"] == "en"
     assert "around 357 home visits" in item["text"]
     assert item["text"].endswith("conducting detention-related activities, and supporting "
@@ -135,7 +135,7 @@ def test_every_article_has_its_title_date_language_and_only_its_body(tmp_path, k
     assert item["url"] == expected.url
     assert item["title"] == expected.title
     assert item["published"] == expected.published
-    assert item["date_source"] == "selector"
+    assert item["date_source"] == "text"
     assert item["language"] == expected.language
     body, _contact = split_contact(content)
     assert item["text"] == "\n".join(body)

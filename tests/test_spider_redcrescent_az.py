@@ -101,7 +101,7 @@ def test_seed_article_is_extracted_without_noise(tmp_path):
     assert item["title"] == ("The staff and volunteers of Terter local branch of the Az.RCS "
                              "participated in “Blood donation” action.")
     assert item["published"] == "2014-10-20"
-    assert item["date_source"] == "selector"
+    assert item["date_source"] == "text"
     assert item["language"] == "en"
     assert item["text"].startswith("The staff and volunteers of Terter local branch of the "
                                    "Azerbaijan Red Crescent Society actively participated")
@@ -124,7 +124,7 @@ def test_russian_article_with_russian_labels(tmp_path):
     item = article_item(spider, EXPECTED["ru-restoring-family-links"].url)
     assert item["title"] == "Общество продолжает работу по восстановлению семейных связей"
     assert item["published"] == "2014-10-17"
-    assert item["date_source"] == "selector"
+    assert item["date_source"] == "text"
     assert item["language"] == "ru"
     assert item["text"] == body_text("ru-restoring-family-links")
     assert_clean(item, "ru")

@@ -94,7 +94,7 @@ def test_seed_article_is_extracted_without_noise(tmp_path):
     assert item["url"] == clean_url(EXPECTED["tl-cis-meeting-opens"].url) == clean_url(SEED_URL)
     assert item["title"] == seed["title"]
     assert item["published"] == "2025-09-05"
-    assert item["date_source"] == "selector"
+    assert item["date_source"] == "time-element"  # the source's <time datetime>
     assert item["language"] == "ru"
     assert item["authors"] == []
     assert item["text"].splitlines() == seed["body"]

@@ -114,7 +114,7 @@ def test_windows_1251_article_comes_out_as_cyrillic(tmp_path):
 def test_article_without_date_line_is_dated_by_its_meta(tmp_path):
     spider = make_spider(TurkmenportalSpider, tmp_path)
     item = item_for(spider, replica.NO_DATE_LINE_KEY)
-    assert item["date_source"] == "metadata"
+    assert item["date_source"] == "meta"
     assert item["published"] == CONTENT[replica.NO_DATE_LINE_KEY]["date"]
     assert item["published"] == meta_published_time(replica.NO_DATE_LINE_KEY).date().isoformat()
 
@@ -137,7 +137,7 @@ class MetaOnlySpider(TurkmenportalSpider):
 def test_just_after_midnight_the_meta_alone_gives_the_local_day(tmp_path, key):
     spider = make_spider(MetaOnlySpider, tmp_path)
     item = item_for(spider, key)
-    assert item["date_source"] == "metadata"
+    assert item["date_source"] == "meta"
     assert item["published"] == CONTENT[key]["date"]
 
 
@@ -145,7 +145,7 @@ def test_dated_articles_take_the_visible_date_line(tmp_path):
     spider = make_spider(TurkmenportalSpider, tmp_path)
     for key in ("tp-cold-snap-jan", "tp-en-cis-meeting"):  # Russian and English month names
         item = item_for(spider, key)
-        assert item["date_source"] == "selector"
+        assert item["date_source"] == "text"
         assert item["published"] == CONTENT[key]["date"]
 
 

@@ -1,0 +1,204 @@
+"""Crawl throughput: crescent end to end against a plain Scrapy spider and inline trafilatura.
+
+Serves a generated site of 2,000 article pages (the replica pages, each made unique) on
+127.0.0.1 and crawls it three ways, each in a fresh process:
+
+  download-only   a plain Scrapy spider that fetches the listings and articles
+  inline          the same spider running trafilatura's bare_extraction in its callback
+  crescent        `crescent crawl --site` into a fresh data directory: extraction in the
+                  process pool, archive written, index updated
+
+and prints articles per second, CPU use (all processes, in cores) and peak memory (the sum over
+the crawl's process tree, as PSS so pages shared by forked workers count once). Run with
+`make bench-crawl`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import psutil
+
+from crawler.demo import REPLICA_SOURCES, build_site
+from crawler.extract import Article, extract
+
+REPO = Path(__file__).resolve().parent.parent
+PER_LISTING = 20
+
+BASELINE_SPIDER = '''
+import scrapy, sys
+INLINE = {inline}
+
+class Bench(scrapy.Spider):
+    name = "bench"
+    custom_settings = {{"LOG_LEVEL": "WARNING", "ROBOTSTXT_OBEY": False,
+                       "CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+                       "TELNETCONSOLE_ENABLED": False, "REMOTE_CONTROL_ENABLED": False}}
+    start_urls = ["{base}/list/1"]
+
+    def parse(self, response):
+        for href in response.css("a.article::attr(href)").getall():
+            yield response.follow(href, self.parse_article)
+        for href in response.css("a.next::attr(href)").getall():
+            yield response.follow(href, self.parse)
+
+    def parse_article(self, response):
+        if INLINE:
+            import trafilatura
+            doc = trafilatura.bare_extraction(response.text, url=response.url, with_metadata=True)
+            if doc is not None and doc.text:
+                yield {{"url": response.url, "title": doc.title, "words": len(doc.text.split())}}
+        else:
+            yield {{"url": response.url, "bytes": len(response.body)}}
+'''
+
+
+def article_pages() -> list[bytes]:
+    """Replica article pages that extract as articles without source hints, links removed.
+
+    Links are blanked so that every crawler walks the same graph: listings → articles.
+    """
+    pages = []
+    for source in REPLICA_SOURCES:
+        site = build_site(source)
+        for article in site.articles:
+            page = site.lookup(article.url.removeprefix(site.real_root))
+            if page is None or "charset=utf-8" not in page.content_type:
+                continue
+            body = re.sub(rb'(<a\b[^>]*?)href="[^"]*"', rb'\1href="#"', page.body)
+            if isinstance(extract(body, article.url), Article):
+                pages.append(body)
+    return pages
+
+
+class GeneratedSite:
+    """``count`` unique article pages under /article/N behind listings /list/N."""
+
+    def __init__(self, count: int) -> None:
+        self.templates = article_pages()
+        self.count = count
+        self.listings = (count + PER_LISTING - 1) // PER_LISTING
+
+    def article(self, number: int) -> bytes:
+        body = self.templates[number % len(self.templates)]
+        # A different title and opening per page, so every article is new to the archive.
+        marker = f" №{number}".encode()
+        body = re.sub(rb"(<title>[^<]*)", lambda m: m.group(1) + marker, body, count=1)
+        body = re.sub(rb'(og:title" content="[^"]*)', lambda m: m.group(1) + marker, body, count=1)
+        body = re.sub(rb"(<h1[^>]*>[^<]*)", lambda m: m.group(1) + marker, body, count=1)
+        return re.sub(rb"(<p>)", lambda m: m.group(1) + marker + b" ", body, count=1)
+
+    def listing(self, number: int) -> bytes:
+        first = (number - 1) * PER_LISTING
+        links = "".join(f'<li><a class="article" href="/article/{n}">Article {n}</a></li>'
+                        for n in range(first, min(first + PER_LISTING, self.count)))
+        more = f'<a class="next" href="/list/{number + 1}">next</a>' if number < self.listings \
+            else ""
+        return (f'<html><head><meta property="og:type" content="website"></head><body><ul>'
+                f"{links}</ul>{more}</body></html>").encode()
+
+
+def serve(site: GeneratedSite) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args) -> None:
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802
+            match = re.fullmatch(r"/(list|article)/(\d+)", self.path)
+            if match and match[1] == "list" and 1 <= int(match[2]) <= site.listings:
+                body, status = site.listing(int(match[2])), 200
+            elif match and match[1] == "article" and int(match[2]) < site.count:
+                body, status = site.article(int(match[2])), 200
+            else:
+                body, status = b"not found", 404
+            self.send_response(status)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def measure(command: list[str], cwd: Path) -> tuple[float, float, float, str]:
+    """Run ``command``; wall seconds, CPU seconds of the whole tree, peak tree PSS (MiB)."""
+    started = time.monotonic()
+    process = psutil.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True)
+    peak = 0
+    cpu_by_pid: dict[int, float] = {}
+    while process.poll() is None:
+        try:
+            tree = [process, *process.children(recursive=True)]
+            rss = 0
+            for member in tree:
+                with_info = member.as_dict(["memory_full_info", "cpu_times"])
+                if with_info["memory_full_info"]:  # PSS: shared pages counted once in total
+                    rss += with_info["memory_full_info"].pss
+                if with_info["cpu_times"]:
+                    times = with_info["cpu_times"]
+                    cpu_by_pid[member.pid] = times.user + times.system
+            peak = max(peak, rss)
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
+    output = process.stdout.read() if process.stdout else ""
+    wall = time.monotonic() - started
+    return wall, sum(cpu_by_pid.values()), peak / 2**20, output
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=2000)
+    args = parser.parse_args()
+    site = GeneratedSite(args.articles)
+    server = serve(site)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    rows = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for label, inline in (("download-only spider", False), ("inline trafilatura", True)):
+            script = Path(scratch, f"bench_{inline}.py")
+            script.write_text(BASELINE_SPIDER.format(inline=inline, base=base))
+            out = Path(scratch, f"out_{inline}.jsonl")
+            wall, cpu, peak, log = measure(
+                [sys.executable, "-m", "scrapy", "runspider", str(script), "-o", str(out)],
+                cwd=Path(scratch))
+            items = sum(1 for _ in out.open()) if out.exists() else 0
+            rows.append((label, items, wall, cpu, peak))
+        data = Path(scratch, "data")
+        wall, cpu, peak, log = measure(
+            [sys.executable, "-m", "cli", "crawl", "--site", f"{base}/list/1",
+             "--article-pattern", r"/article/\d+$", "--data", str(data),
+             "-s", "CLOSESPIDER_PAGECOUNT=0", "-s", "DEPTH_LIMIT=0",
+             "-s", f"CRESCENT_MAX_LISTING_PAGES={site.listings + 5}"], cwd=REPO)
+        archived = sum(1 for _ in (data / "archive").rglob("*.json"))
+        rows.append(("crescent (pool, archive, index)", archived, wall, cpu, peak))
+        if archived < args.articles * 0.95:
+            print(log[-3000:])
+    server.shutdown()
+    inline_rate = rows[1][1] / rows[1][2]
+    print(f"\n{args.articles} generated article pages on 127.0.0.1, "
+          f"{psutil.cpu_count()} cores\n")
+    print(f"{'system':<34}{'articles':>9}{'seconds':>9}{'art/s':>8}{'vs inline':>10}"
+          f"{'CPU cores':>11}{'peak MiB':>10}")
+    for label, items, wall, cpu, peak in rows:
+        rate = items / wall if wall else 0.0
+        print(f"{label:<34}{items:>9}{wall:>9.1f}{rate:>8.1f}{rate / inline_rate:>9.2f}x"
+              f"{cpu / wall:>11.2f}{peak:>10.0f}")
+
+
+if __name__ == "__main__":
+    main()
