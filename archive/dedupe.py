@@ -7,12 +7,16 @@ corpus, a reprint with an extra footer paragraph is 7 bits away, the closest unr
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 from simhash import Simhash
+
+from archive.store import SaveResult
 
 SHINGLE_WORDS = 3
 MAX_DISTANCE = 10  # bits of 64
@@ -71,10 +75,11 @@ class NearDuplicates:
 
 
 class SharedArchive:
-    """The archive store and its near-duplicate index, shared by every spider of one crawl.
+    """The archive store, its near-duplicate index and one writer thread, shared by a crawl.
 
-    Several spiders run in one process; each archive pipeline must see what the others wrote
-    (a reprint is only found if the original is in the same index). Scrapy deep-copies
+    Several spiders run in one process; each must see what the others wrote (a reprint is only
+    found if the original is in the same index), and writes must not interleave. All writes go
+    through one thread, off the reactor, so fsyncs never stall downloads. Scrapy deep-copies
     settings per crawler, so this object declares itself uncopyable: copies are itself.
     """
 
@@ -84,6 +89,39 @@ class SharedArchive:
         self.store = ArchiveStore(root)
         self.store.cleanup()
         self.near = NearDuplicates(self.store.iter_records())
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
+
+    async def save(self, record: dict[str, Any]) -> tuple[SaveResult, int]:
+        """Store ``record`` in the writer thread; returns the result and duplicate links made."""
+        return await asyncio.wrap_future(self._writer.submit(self.save_now, record))
+
+    def save_now(self, record: dict[str, Any]) -> tuple[SaveResult, int]:
+        record = dict(record)
+        record["simhash"] = fingerprint(record["text"])
+        record["duplicate_of"] = self.original_of(record)
+        result = self.store.save(record)
+        links = 0
+        if result is SaveResult.NEW:
+            self.near.add(record)
+            links += bool(record["duplicate_of"])
+            for later in self.near.later_copies_of(record):
+                links += self._point_to_earliest(later)
+        return result, links
+
+    def original_of(self, record: dict[str, Any]) -> str | None:
+        return self.near.original_of(record)
+
+    def _point_to_earliest(self, article_id: str) -> int:
+        later = self.store.load(article_id) or {}
+        later.setdefault("simhash", fingerprint(later.get("text", "")))
+        earliest = self.near.original_of(later) if later else None
+        if earliest and earliest != later.get("duplicate_of"):
+            self.store.annotate(article_id, duplicate_of=earliest)
+            return 1
+        return 0
+
+    def close(self) -> None:
+        self._writer.shutdown(wait=True)
 
     def __deepcopy__(self, memo: dict) -> SharedArchive:
         return self

@@ -7,9 +7,10 @@ from pathlib import Path
 
 from scrapy.exceptions import DropItem, NotConfigured
 
-from archive.dedupe import SharedArchive, fingerprint
+from archive.dedupe import SharedArchive
 from archive.store import ArchiveError, ArchiveStore, SaveResult
-from search.index import SearchIndex, document_for
+from search.engine import Engine, engines_to_update
+from search.index import document_for
 
 logger = logging.getLogger(__name__)
 
@@ -20,15 +21,14 @@ def data_dir(settings) -> Path:
 
 
 class ArchivePipeline:
-    """Writes each article atomically; an unchanged article writes nothing.
+    """Writes each article atomically (in the shared writer thread); unchanged ones not at all.
 
     A text another source published earlier gets ``duplicate_of`` that article's id (both
     are kept); if the earlier one arrives second, the later one is annotated instead.
     """
 
     def __init__(self, shared: SharedArchive, stats) -> None:
-        self.store = shared.store
-        self.near = shared.near
+        self.shared = shared
         self.stats = stats
 
     @classmethod
@@ -38,42 +38,32 @@ class ArchivePipeline:
             data_dir(crawler.settings) / "archive")
         return cls(shared, crawler.stats)
 
-    def process_item(self, item):
-        record = item.record()
-        record["simhash"] = fingerprint(record["text"])
-        record["duplicate_of"] = self.near.original_of(record)
+    async def process_item(self, item):
         try:
-            result = self.store.save(record)
+            result, duplicate_links = await self.shared.save(item.record())
         except ArchiveError as error:
             self.stats.inc_value("crescent/rejected/unstorable")
             raise DropItem(str(error)) from error
         item["archive_status"] = result.value
         self.stats.inc_value(f"crescent/archive/{result.value}")
-        if result is SaveResult.NEW:
-            self.near.add(record)
-            if record["duplicate_of"]:
-                self.stats.inc_value("crescent/archive/duplicate_of")
-            for later in self.near.later_copies_of(record):
-                self._point_to_earliest(later)
+        if duplicate_links:
+            self.stats.inc_value("crescent/archive/duplicate_of", duplicate_links)
         if result is not SaveResult.UNCHANGED:
             # Logged only after the atomic write: every id listed here is on disk.
             logger.info("archived %s %s %s", result.value, item["id"], item["url"])
         return item
 
-    def _point_to_earliest(self, article_id: str) -> None:
-        later = self.store.load(article_id) or {}
-        later.setdefault("simhash", fingerprint(later.get("text", "")))
-        earliest = self.near.original_of(later) if later else None
-        if earliest and earliest != later.get("duplicate_of"):
-            self.store.annotate(article_id, duplicate_of=earliest)
-            self.stats.inc_value("crescent/archive/duplicate_of")
-
 
 class IndexPipeline:
-    """Adds new and changed articles to the index in batches (and the rest when the spider ends)."""
+    """Adds new and changed articles to the index in batches (and the rest when the spider ends).
 
-    def __init__(self, index: SearchIndex, store: ArchiveStore, batch_size: int, stats) -> None:
-        self.index = index
+    Every engine is written through the engine interface: the data directory's configured engine
+    and any other engine whose index is already there, so none of them falls behind the archive.
+    """
+
+    def __init__(self, engines: list[Engine], store: ArchiveStore, batch_size: int,
+                 stats) -> None:
+        self.engines = engines
         self.store = store
         self.batch_size = batch_size
         self.stats = stats
@@ -86,7 +76,7 @@ class IndexPipeline:
         if batch_size <= 0:
             raise NotConfigured("CRESCENT_INDEX_BATCH <= 0 turns indexing off")
         root = data_dir(settings)
-        return cls(SearchIndex(root / "index"), ArchiveStore(root / "archive"), batch_size,
+        return cls(engines_to_update(root), ArchiveStore(root / "archive"), batch_size,
                    crawler.stats)
 
     def process_item(self, item):
@@ -99,11 +89,11 @@ class IndexPipeline:
         return item
 
     def flush(self) -> None:
-        count = self.index.update(self.pending)
+        count = 0
+        for engine in self.engines:
+            count = engine.update(self.pending)
         self.pending.clear()
         self.stats.inc_value("crescent/indexed", count)
 
     def close_spider(self) -> None:
         self.flush()
-
-

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 
@@ -23,6 +24,12 @@ from crawler.extract import Article, Rejection, SourceHints, detect_language, ex
 
 def _warm_up() -> None:
     detect_language("warm up the language model once per worker")
+
+
+def _init_worker() -> None:
+    # Ctrl-C reaches the whole process group; only the crawl itself decides how to stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _warm_up()
 
 
 def default_workers() -> int:
@@ -51,7 +58,7 @@ class ExtractionPool:
         if self.workers == 0 or self._executor is not None:
             return
         _warm_up()  # loaded here once, shared with the forked workers
-        self._executor = ProcessPoolExecutor(self.workers,
+        self._executor = ProcessPoolExecutor(self.workers, initializer=_init_worker,
                                              mp_context=multiprocessing.get_context("fork"))
         for future in [self._executor.submit(_warm_up) for _ in range(self.workers)]:
             future.result()
@@ -60,7 +67,7 @@ class ExtractionPool:
         if self._executor is None:
             context = multiprocessing.get_context("forkserver")
             self._executor = ProcessPoolExecutor(self.workers, mp_context=context,
-                                                 initializer=_warm_up)
+                                                 initializer=_init_worker)
         return self._executor
 
     async def extract(self, html: str, url: str, hints: SourceHints,

@@ -1,0 +1,123 @@
+"""Crash safety for real: SIGKILL a crawl at 20 seeded moments, Ctrl-C one, run two at once."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from archive.check import check_archive
+from archive.store import ArchiveStore
+from crawler.maintenance import check_data
+from crawler.urls import article_id
+from tests.conftest import REPO, base_url_args, crescent
+from tests.hostile import HostileServer
+
+pytestmark = pytest.mark.slow
+
+KILLS = 20
+SEED = 5
+
+
+def start_crawl(data: Path, *args: str) -> subprocess.Popen:
+    env = {**os.environ, "CRESCENT_DATA": str(data)}
+    return subprocess.Popen([sys.executable, "-m", "cli", "crawl", *args], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+
+
+def reported_archived(data: Path) -> set[str]:
+    ids = set()
+    for log in (data / "logs").glob("*.log"):
+        ids |= set(re.findall(r"archived (?:new|updated) ([0-9a-f]{16}) ", log.read_text()))
+    return ids
+
+
+def test_sigkill_at_twenty_moments_loses_nothing(replicas, tmp_path):
+    data = tmp_path / "data"
+    args = ["--all", "--resume", *base_url_args(replicas),
+            "-s", "CRESCENT_INDEX_BATCH=3"]  # small batches: kills land in index commits too
+    delays = random.Random(SEED).sample([0.2 + 0.15 * i for i in range(30)], KILLS)
+    for delay in delays:
+        crawl = start_crawl(data, *args)
+        time.sleep(delay)
+        os.killpg(crawl.pid, signal.SIGKILL)  # the crawl and its extraction workers
+        crawl.communicate(timeout=30)
+    final = crescent("crawl", *args, data=data, timeout=180)
+    assert final.returncode == 0, final.stderr[-3000:]
+
+    archive = check_archive(data / "archive")
+    assert archive.problems == [] and archive.temp_files == []
+    assert not list(data.rglob("*.tmp"))
+    assert reported_archived(data) <= archive.current_ids  # nothing reported was lost
+    expected = {article_id(a.url) for s in replicas.values() for a in s.site.articles}
+    assert archive.current_ids == expected  # every replica article, once, and nothing else
+    assert archive.versions == 0
+    report = check_data(data)
+    assert report.index_in_line, (report.missing_from_index, report.extra_in_index)
+
+
+def test_check_finds_and_repairs_an_index_behind_the_archive(crawled, tmp_path):
+    import shutil
+
+    source, _ = crawled
+    data = tmp_path / "copy"
+    shutil.copytree(source / "archive", data / "archive")
+    shutil.copytree(source / "index", data / "index")
+    record = next(ArchiveStore(data / "archive").iter_records())
+    shutil.rmtree(data / "index")  # the index is gone: the archive alone must suffice
+    broken = crescent("check", data=data)
+    assert broken.returncode == 1 and "index" in broken.stdout
+    repaired = crescent("check", "--repair", data=data)
+    assert repaired.returncode == 0 and "repaired" in repaired.stdout
+    assert crescent("check", data=data).returncode == 0
+    assert record["id"] in json.dumps(
+        [json.loads(line) for line in crescent("search", f"id:{record['id']}", "--json",
+                                               data=data).stdout.splitlines()])
+
+
+def test_ctrl_c_stops_within_seconds_with_a_summary(tmp_path):
+    with HostileServer() as server:  # its drip page keeps a download open for 30 s
+        crawl = start_crawl(tmp_path, "turkmenistanlive", "--base-url", server.base_url,
+                            "-s", "DOWNLOAD_TIMEOUT=60")
+        time.sleep(4)
+        started = time.monotonic()
+        os.killpg(crawl.pid, signal.SIGINT)
+        out, err = crawl.communicate(timeout=30)
+        stopped_in = time.monotonic() - started
+    assert stopped_in < 8, stopped_in
+    assert "Crawl summary" in out
+    assert "Traceback" not in out + err
+    assert check_archive(tmp_path / "archive").problems == []
+
+
+def test_second_crawl_waits_or_exits_and_search_works_meanwhile(replicas, tmp_path):
+    with HostileServer() as server:
+        first = start_crawl(tmp_path, "turkmenistanlive", "--base-url", server.base_url,
+                            "-s", "DOWNLOAD_TIMEOUT=20", "-s", "CRESCENT_INDEX_BATCH=2")
+        deadline = time.monotonic() + 30
+        while not (tmp_path / ".crawl.lock").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(3)  # some articles are archived and indexed by now
+        refused = crescent("crawl", "anadolu", "--no-wait", "--base-url",
+                           replicas["anadolu"].base_url, data=tmp_path)
+        waiting = start_crawl(tmp_path, "anadolu", "--base-url", replicas["anadolu"].base_url)
+        searched = crescent("search", "Красного", "--json", data=tmp_path)
+        time.sleep(1)
+        still_waiting = waiting.poll() is None
+        os.killpg(first.pid, signal.SIGINT)
+        first.communicate(timeout=30)
+        _out, waited_err = waiting.communicate(timeout=60)
+    assert refused.returncode == 2
+    assert "is crawling into" in refused.stderr + refused.stdout
+    assert searched.returncode == 0 and searched.stdout.strip()  # committed articles are found
+    assert still_waiting and "waiting for" in waited_err
+    assert waiting.returncode == 0
