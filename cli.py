@@ -794,13 +794,15 @@ def check(repair: bool, data_dir: Path) -> None:
               f"version(s) in {escape(str(data_dir))}")
     for problem in report.archive.problems[:200]:
         out.print(f"archive: {escape(problem)}")
-    if report.index_error:
-        out.print(f"index: unreadable ({escape(report.index_error)})")
-    if report.missing_from_index or report.extra_in_index:
-        out.print(f"index: {len(report.missing_from_index)} archived article(s) missing, "
-                  f"{len(report.extra_in_index)} not in the archive")
+    for index in report.indexes:
+        if index.error:
+            out.print(f"index ({index.engine}): unreadable ({escape(index.error)})")
+        elif index.missing or index.extra:
+            out.print(f"index ({index.engine}): {len(index.missing)} archived article(s) "
+                      f"missing, {len(index.extra)} not in the archive")
     if report.ok:
-        out.print("ok: archive valid, index holds exactly the archive's articles")
+        engines = ", ".join(index.engine for index in report.indexes)
+        out.print(f"ok: archive valid, index ({engines}) holds exactly the archive's articles")
         return
     if repair:
         count = repair_data(data_dir)

@@ -113,7 +113,7 @@ def serve(site: GeneratedSite) -> ThreadingHTTPServer:
         def log_message(self, *args) -> None:
             pass
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             match = re.fullmatch(r"/(list|article)/(\d+)", self.path)
             if match and match[1] == "list" and 1 <= int(match[2]) <= site.listings:
                 body, status = site.listing(int(match[2])), 200

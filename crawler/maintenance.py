@@ -1,4 +1,8 @@
-"""Keep the index in line with the archive: the check, the repair, and the repair at crawl start."""
+"""Keep the indexes in line with the archive: the check, the repair, the repair at crawl start.
+
+Every engine the crawl writes to (the configured one, and any other with an index here) is
+checked; a repair rebuilds an engine from the archive alone.
+"""
 
 from __future__ import annotations
 
@@ -6,59 +10,70 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive.check import ArchiveReport, check_archive
-from search import SearchIndex, reindex
+from archive.store import ArchiveStore
+from search import engines_to_update, reindex
+
+
+@dataclass
+class IndexReport:
+    engine: str
+    error: str | None = None
+    missing: set[str] = field(default_factory=set)
+    extra: set[str] = field(default_factory=set)
+
+    @property
+    def in_line(self) -> bool:
+        return not (self.error or self.missing or self.extra)
 
 
 @dataclass
 class DataReport:
     archive: ArchiveReport
-    index_error: str | None = None
-    missing_from_index: set[str] = field(default_factory=set)
-    extra_in_index: set[str] = field(default_factory=set)
+    indexes: list[IndexReport] = field(default_factory=list)
 
     @property
     def index_in_line(self) -> bool:
-        return not (self.index_error or self.missing_from_index or self.extra_in_index)
+        return all(report.in_line for report in self.indexes)
 
     @property
     def ok(self) -> bool:
         return self.index_in_line and not self.archive.problems
 
 
-def indexed_ids(data_dir: Path) -> set[str]:
-    return SearchIndex(data_dir / "index").indexed_ids()
+def compare_index(engine, archived: set[str]) -> IndexReport:
+    report = IndexReport(engine=engine.name)
+    try:
+        indexed = engine.indexed_ids() if engine.exists() else set()
+    except Exception as error:  # a damaged index fails in many ways; it is rebuildable
+        report.error = f"{type(error).__name__}: {error}"
+        return report
+    report.missing = archived - indexed
+    report.extra = indexed - archived
+    return report
 
 
 def check_data(data_dir: Path) -> DataReport:
     """Everything ``crescent check`` verifies."""
-    report = DataReport(archive=check_archive(data_dir / "archive"))
-    try:
-        in_index = indexed_ids(data_dir)
-    except Exception as error:  # a damaged index can fail in many ways; it is rebuildable
-        report.index_error = f"{type(error).__name__}: {error}"
-        return report
-    report.missing_from_index = report.archive.current_ids - in_index
-    report.extra_in_index = in_index - report.archive.current_ids
-    return report
+    archive = check_archive(data_dir / "archive")
+    indexes = [compare_index(engine, archive.current_ids)
+               for engine in engines_to_update(data_dir)]
+    return DataReport(archive=archive, indexes=indexes)
 
 
 def repair(data_dir: Path) -> int:
-    """Remove temporary files and rebuild the index from the archive; returns articles indexed."""
+    """Remove temporary files and rebuild every index from the archive; returns articles."""
     for temp in check_archive(data_dir / "archive").temp_files:
         temp.unlink(missing_ok=True)
     return reindex(data_dir)
 
 
 def repair_index_if_behind(data_dir: Path) -> int | None:
-    """At crawl start: rebuild the index if it does not hold exactly the archive's articles."""
+    """At crawl start: rebuild each index that does not hold exactly the archive's articles."""
     if not (data_dir / "archive").is_dir():
         return None
-    from archive.store import ArchiveStore
-
     archived = ArchiveStore(data_dir / "archive").ids()
-    try:
-        if indexed_ids(data_dir) == archived:
-            return None
-    except Exception:  # unreadable index: rebuilt below
-        pass
-    return reindex(data_dir)
+    repaired = None
+    for engine in engines_to_update(data_dir):
+        if not compare_index(engine, archived).in_line:
+            repaired = reindex(data_dir, engine.name)
+    return repaired

@@ -1,31 +1,49 @@
-"""Queries over the index: Whoosh syntax across all languages, filters, paging, snippets."""
+"""Queries on either engine: Whoosh syntax across all languages, filters, paging, snippets,
+facets and counts over time.
+
+One parser (Whoosh's, over the Whoosh schema) turns a query into a tree that both engines run. A
+query word is searched in every language's stemmed fields, in the ASCII-folded Turkish field when
+typed without Turkish letters, and in the cross-script name field; ``exact`` searches only the
+unstemmed, case-folded field. Snippets are cut from the archived text by the same analysis, so
+they look the same on both engines.
+"""
 
 from __future__ import annotations
 
 import html
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from whoosh import highlight
+from whoosh import query as wq
 from whoosh.qparser import AndGroup, MultifieldParser
-from whoosh.qparser.dateparse import DateParserPlugin
-from whoosh.query import And, DateRange, Every, Query, Term
 
-from archive.export import RecordFilter
-from search.index import LANGUAGE_FIELDS, TEXT_FIELDS, TITLE_FIELDS, SearchIndex
+from search.analysis import WORD_PATTERN, field_language, word_terms
+from search.engine import Engine, Filters, QueryError, open_engine
+from search.whoosh_engine import LANGUAGE_FIELDS, build_schema
+
+__all__ = ["Filters", "Hit", "QueryError", "Results", "facets", "parse_query", "search",
+           "timeline"]
 
 MAX_LIMIT = 1_000
 MATCH_START, MATCH_END = "\x02", "\x03"  # marks around matched words in a snippet
-# `title:` and `text:` name a family of per-language fields.
+TITLE_FIELDS = tuple(f"title_{lang}" for lang in LANGUAGE_FIELDS)
+TEXT_FIELDS = tuple(f"text_{lang}" for lang in LANGUAGE_FIELDS)
+# Ranking: a title match counts double; an ASCII-folded or cross-script match counts less than
+# the word as typed.
+FIELD_BOOSTS = {**dict.fromkeys(TITLE_FIELDS, 2.0), "fold": 0.8, "names": 0.6}
+# `title:` and `text:` name a family of per-language fields (or the exact field).
 FIELD_ALIAS = re.compile(r'\b(title|text):("[^"]*"|\([^)]*\)|\S+)')
-
-
-class QueryError(ValueError):
-    """A query the user must fix: malformed syntax, unknown field."""
+QUERYABLE_FIELDS = frozenset({"title", "text", "source", "language", "month", "id", "url",
+                              "fold", "names", "exact", *TITLE_FIELDS, *TEXT_FIELDS})
+FIELD_PREFIX = re.compile(r'(?:^|[\s(])([A-Za-z_]\w*):')
+PERIODS = ("month", "week", "day")
+SNIPPET_CHARS, SNIPPET_SURROUND, SNIPPET_FRAGMENTS = 240, 60, 2
 
 
 @dataclass
@@ -36,7 +54,7 @@ class Hit:
     language: str
     title: str
     published: str
-    score: float | None  # None when sorted by date (Whoosh then ranks by the date key)
+    score: float | None  # None when sorted by date
     snippet: str = ""  # plain text with MATCH_START/MATCH_END around matches
 
     def snippet_html(self) -> str:
@@ -57,55 +75,20 @@ class Results:
     total: int
     page: int
     hits: list[Hit] = field(default_factory=list)
+    engine: str = "whoosh"
 
 
-@dataclass(frozen=True)
-class Filters(RecordFilter):
-    """The archive's record filter, expressed as a Whoosh filter query."""
-
-    def as_query(self) -> Query | None:
-        parts: list[Query] = []
-        if self.languages:
-            parts.append(_any_of("language", self.languages))
-        if self.sources:
-            parts.append(_any_of("source", self.sources))
-        if self.since or self.until:
-            start = datetime.combine(self.since, datetime.min.time()) if self.since else None
-            end = (datetime.combine(self.until + timedelta(days=1), datetime.min.time())
-                   - timedelta(microseconds=1)) if self.until else None
-            parts.append(DateRange("published", start, end))
-        if not parts:
-            return None
-        return parts[0] if len(parts) == 1 else And(parts)
-
-
-def _any_of(fieldname: str, values: tuple[str, ...]) -> Query:
-    from whoosh.query import Or
-
-    terms = [Term(fieldname, value) for value in values]
-    return terms[0] if len(terms) == 1 else Or(terms)
-
-
-class _MarkFormatter(highlight.Formatter):
-    between = " … "
-
-    def format_token(self, text, token, replace=False):
-        return f"{MATCH_START}{highlight.get_text(text, token, replace)}{MATCH_END}"
-
-
-def expand_aliases(query: str) -> str:
-    """``title:x`` → ``(title_en:x OR title_ru:x …)``; likewise ``text:``."""
+# --- parsing ---------------------------------------------------------------------------------
+def expand_aliases(query: str, exact: bool = False) -> str:
+    """``title:x`` → ``(title_en:x OR title_ru:x …)``; likewise ``text:``; ``exact:x`` if exact."""
 
     def replace(match: re.Match[str]) -> str:
         family, value = match[1], match[2]
+        if exact:
+            return f"exact:{value}"
         return "(" + " OR ".join(f"{family}_{lang}:{value}" for lang in LANGUAGE_FIELDS) + ")"
 
     return FIELD_ALIAS.sub(replace, query)
-
-
-QUERYABLE_FIELDS = frozenset({"title", "text", "source", "language", "month", "published",
-                              "id", "url", *TITLE_FIELDS, *TEXT_FIELDS})
-FIELD_PREFIX = re.compile(r'(?:^|[\s(])([A-Za-z_]\w*):')
 
 
 def validate_syntax(text: str) -> None:
@@ -122,24 +105,34 @@ def validate_syntax(text: str) -> None:
     unknown = {name for name in FIELD_PREFIX.findall(re.sub(r'"[^"]*"', "", text))
                if name not in QUERYABLE_FIELDS}
     if unknown:
-        known = "title, text, source, language, month, published, url, id"
+        known = "title, text, source, language, month, url, id"
         raise QueryError(f"unknown field(s) {', '.join(sorted(unknown))} (fields: {known})")
 
 
-def parse_query(searcher, text: str) -> Query:
+@lru_cache(maxsize=2)
+def _parser(exact: bool) -> MultifieldParser:
+    if exact:
+        return MultifieldParser(["exact"], schema=build_schema(), group=AndGroup)
+    return MultifieldParser([*TITLE_FIELDS, *TEXT_FIELDS, "fold", "names"],
+                            schema=build_schema(), fieldboosts=FIELD_BOOSTS, group=AndGroup)
+
+
+def parse_query(text: str, exact: bool = False) -> wq.Query:
+    """The query tree both engines run; ``exact`` turns every expansion off."""
     text = text.strip()
     if not text or text == "*":
-        return Every()
+        return wq.Every()
     validate_syntax(text)
-    parser = MultifieldParser(
-        list(TITLE_FIELDS + TEXT_FIELDS), schema=searcher.schema, group=AndGroup,
-    )
-    parser.add_plugin(DateParserPlugin())
     try:
-        query = parser.parse(expand_aliases(text))
+        query = _parser(exact).parse(expand_aliases(text, exact))
     except Exception as error:  # Whoosh raises assorted errors for broken syntax
         raise QueryError(f"cannot parse query {text!r}: {error}") from error
-    return query
+    return query.normalize()
+
+
+# --- searching -------------------------------------------------------------------------------
+def _engine(data_dir: Path, engine: str | Engine | None) -> Engine:
+    return engine if isinstance(engine, Engine) else open_engine(data_dir, engine)
 
 
 def search(
@@ -151,48 +144,182 @@ def search(
     page: int = 1,
     sort: str = "relevance",
     snippets: bool = True,
+    engine: str | Engine | None = None,
+    exact: bool = False,
 ) -> Results:
-    """Run ``text`` against the index of ``data_dir``; snippets come from the archive files."""
-    index = SearchIndex(data_dir / "index")
+    """Run ``text`` on the data directory's index; snippets come from the archive files."""
+    chosen = _engine(data_dir, engine)
     limit = max(1, min(limit, MAX_LIMIT))
     page = max(1, page)
-    if not index.exists():
-        return Results(total=0, page=page)
-    with index.open().searcher() as searcher:
-        query = parse_query(searcher, text)
-        filter_query = (filters or Filters()).as_query()
-        kwargs: dict[str, Any] = {"filter": filter_query, "terms": True}
-        if sort == "date":
-            kwargs.update(sortedby="published", reverse=True)
-        page_results = searcher.search_page(query, page, pagelen=limit, **kwargs)
-        page_results.results.formatter = _MarkFormatter()
-        page_results.results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
-        hits = [_hit(data_dir, hit, snippets, scored=sort != "date") for hit in page_results]
-        return Results(total=page_results.total, page=page, hits=hits)
+    query = parse_query(text, exact)
+    result = chosen.search(query, filters or Filters(), limit=limit, page=page, sort=sort)
+    matcher = SnippetMatcher(query) if snippets else None
+    hits = []
+    for stored in result.hits:
+        hits.append(Hit(
+            id=stored.id, url=stored.url, source=stored.source, language=stored.language,
+            title=stored.title, published=_iso_day(stored.day), score=stored.score,
+            snippet=_snippet(data_dir, stored.path, stored.language, matcher) if matcher else ""))
+    return Results(total=result.total, page=page, hits=hits, engine=chosen.name)
 
 
-def _hit(data_dir: Path, hit, with_snippet: bool, scored: bool) -> Hit:
-    stored = hit.fields()
-    snippet = ""
-    if with_snippet:
-        snippet = _snippet(data_dir, hit, stored)
-    return Hit(
-        id=stored["id"], url=stored["url"], source=stored["source"],
-        language=stored["language"], title=stored["title"],
-        published=stored["published"].date().isoformat(),
-        score=float(hit.score or 0.0) if scored else None,
-        snippet=snippet,
-    )
+def facets(data_dir: Path, text: str, filters: Filters | None = None, *,
+           engine: str | Engine | None = None, exact: bool = False) -> dict[str, Counter]:
+    """Counts of every matching article by source, language and month."""
+    return _engine(data_dir, engine).facets(parse_query(text, exact), filters or Filters())
 
 
-def _snippet(data_dir: Path, hit, stored: dict[str, Any]) -> str:
-    path = data_dir / "archive" / stored["path"]
+@dataclass
+class Timeline:
+    """Counts per period, query name and language (``rows`` sorted by period)."""
+
+    by: str
+    names: list[str]
+    languages: list[str]
+    counts: Counter  # (period, name, language) → articles
+
+    def periods(self) -> list[str]:
+        return sorted({period for period, _name, _lang in self.counts})
+
+    def total(self, period: str, name: str) -> int:
+        return sum(self.counts[(period, name, lang)] for lang in self.languages)
+
+    def rows(self) -> list[dict[str, Any]]:
+        out = []
+        for period in self.periods():
+            for name in self.names:
+                row: dict[str, Any] = {"period": period, "query": name}
+                row.update({lang: self.counts[(period, name, lang)] for lang in self.languages})
+                row["total"] = self.total(period, name)
+                out.append(row)
+        return out
+
+
+def period_of(day: int, by: str) -> str:
+    """20251119 → ``2025-11`` (month), ``2025-W47`` (ISO week) or ``2025-11-19`` (day)."""
+    year, month, dom = day // 10000, day // 100 % 100, day % 100
+    if by == "month":
+        return f"{year:04d}-{month:02d}"
+    if by == "day":
+        return f"{year:04d}-{month:02d}-{dom:02d}"
+    iso = date(year, month, dom).isocalendar()
+    return f"{iso.year:04d}-W{iso.week:02d}"
+
+
+def timeline(data_dir: Path, queries: dict[str, str], filters: Filters | None = None, *,
+             by: str = "month", engine: str | Engine | None = None,
+             exact: bool = False) -> Timeline:
+    """Coverage over time: matching articles per period and language for each named query."""
+    if by not in PERIODS:
+        raise QueryError(f"--by must be one of {', '.join(PERIODS)}, not {by!r}")
+    chosen = _engine(data_dir, engine)
+    counts: Counter = Counter()
+    for name, text in queries.items():
+        for (day, lang), count in chosen.day_counts(parse_query(text, exact),
+                                                    filters or Filters()).items():
+            counts[(period_of(day, by), name, lang)] += count
+    languages = sorted({lang for _p, _n, lang in counts})
+    return Timeline(by=by, names=list(queries), languages=languages, counts=counts)
+
+
+def _iso_day(day: int) -> str:
+    return f"{day // 10000:04d}-{day // 100 % 100:02d}-{day % 100:02d}"
+
+
+# --- snippets --------------------------------------------------------------------------------
+class SnippetMatcher:
+    """Which words of an article a query matched, by the same analysis the index used."""
+
+    def __init__(self, query: wq.Query) -> None:
+        self.stems: dict[str, set[str]] = {}
+        self.folds: set[str] = set()
+        self.names: set[str] = set()
+        self.exacts: set[str] = set()
+        self.patterns: list[tuple[str, re.Pattern[str]]] = []
+        self._collect(query)
+
+    def _collect(self, q: wq.Query) -> None:
+        if isinstance(q, wq.Not):
+            return
+        if isinstance(q, wq.AndNot):
+            self._collect(q.a)
+            return
+        if isinstance(q, wq.Term | wq.Phrase | wq.Prefix | wq.Wildcard):
+            texts = q.words if isinstance(q, wq.Phrase) else [q.text]
+            kind, lang = _field_kind(q.fieldname)
+            if kind is None:
+                return
+            if isinstance(q, wq.Prefix | wq.Wildcard):
+                pattern = q.text + ("*" if isinstance(q, wq.Prefix) else "")
+                regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c)
+                                for c in pattern)
+                self.patterns.append((kind, re.compile(regex + "$")))
+                return
+            target = {"fold": self.folds, "name": self.names, "exact": self.exacts}.get(kind)
+            if target is None:
+                target = self.stems.setdefault(lang, set())
+            target.update(texts)
+            return
+        for sub in getattr(q, "subqueries", ()) or ([q.child] if hasattr(q, "child") else []):
+            self._collect(sub)
+
+    def matches(self, word: str, lang: str) -> bool:
+        terms = word_terms(word, lang)
+        if terms.stem in self.stems.get(lang, ()):
+            return True
+        if any(fold in self.folds for fold in terms.fold) or (terms.name in self.names):
+            return True
+        if terms.exact in self.exacts:
+            return True
+        return any(pattern.match(terms.exact if kind == "exact" else terms.stem)
+                   for kind, pattern in self.patterns)
+
+
+def _field_kind(fieldname: str) -> tuple[str | None, str]:
+    if fieldname.startswith(("title_", "text_")):
+        return "stem", fieldname.split("_", 1)[1]
+    return {"fold": ("fold", "tr"), "names": ("name", ""), "exact": ("exact", "")}.get(
+        fieldname, (None, ""))
+
+
+def make_snippet(text: str, language: str, matcher: SnippetMatcher) -> str:
+    """Up to two fragments of ``text`` around the matched words, matches marked."""
+    lang = field_language(language)
+    spans = [(m.start(), m.end()) for m in WORD_PATTERN.finditer(text)
+             if matcher.matches(m.group(), lang)]
+    if not spans:
+        return " ".join(text.split()[:40])
+    fragments: list[list[Any]] = []
+    for start, end in spans:
+        if fragments and end - fragments[-1][0] <= SNIPPET_CHARS - 2 * SNIPPET_SURROUND:
+            fragments[-1][1] = end
+            fragments[-1][2].append((start, end))
+        else:
+            fragments.append([start, end, [(start, end)]])
+    best = sorted(fragments, key=lambda f: -len(f[2]))[:SNIPPET_FRAGMENTS]
+    pieces = []
+    for start, end, marks in sorted(best, key=lambda f: f[0]):
+        left = max(0, start - SNIPPET_SURROUND)
+        right = min(len(text), end + SNIPPET_SURROUND)
+        if left > 0:  # start and end on word boundaries
+            space = text.find(" ", left, start)
+            left = space + 1 if space != -1 else left
+        if right < len(text):
+            space = text.rfind(" ", end, right)
+            right = space if space != -1 else right
+        out, cursor = [], left
+        for mark_start, mark_end in marks:
+            out.append(text[cursor:mark_start])
+            out.append(f"{MATCH_START}{text[mark_start:mark_end]}{MATCH_END}")
+            cursor = mark_end
+        out.append(text[cursor:right])
+        pieces.append("".join(out))
+    return " ".join(" … ".join(pieces).split())
+
+
+def _snippet(data_dir: Path, path: str, language: str, matcher: SnippetMatcher) -> str:
     try:
-        record = json.loads(path.read_text("utf-8"))
+        record = json.loads((data_dir / "archive" / path).read_text("utf-8"))
     except (OSError, ValueError):
         return ""
-    lang = stored["language"] if stored["language"] in LANGUAGE_FIELDS else "xx"
-    snippet = hit.highlights(f"text_{lang}", text=record["text"], top=2)
-    if not snippet:
-        snippet = " ".join(record["text"].split()[:40])
-    return " ".join(snippet.split())
+    return make_snippet(record["text"], language, matcher)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -183,3 +184,118 @@ def test_extract_batch(tmp_path):
     rows = [json.loads(line) for line in result.output.splitlines()]
     assert [row["path"] for row in rows] == ["0.html", "1.html", "2.html", "missing.html"]
     assert all(row.get("title") for row in rows[:3]) and rows[3]["rejected"] == "missing-file"
+
+
+# --- search: engines, --exact, --facets, coverage over time -------------------------------------
+@pytest.fixture(scope="module")
+def both(data, tmp_path_factory):
+    """The same archive with both engines' indexes."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("cli-both")
+    shutil.copytree(data / "archive", root / "archive")
+    result = run("reindex", "--data", root, "--engine", "tantivy")
+    count = len(list(ArchiveStore(root / "archive").iter_records()))
+    assert result.exit_code == 0 and f"indexed {count} article(s)" in result.output
+    assert "(tantivy)" in result.output
+    assert run("reindex", "--data", root, "--engine", "whoosh").exit_code == 0
+    return root
+
+
+def _ids(result) -> list[str]:
+    return [json.loads(line)["id"] for line in result.output.splitlines()]
+
+
+def test_search_on_either_engine_finds_the_same_articles(both):
+    for query in ("Aslanov", "Kızılay'ın", '"Türk Kızılay"', "Ачилова OR Acilova"):
+        whoosh = run("search", query, "--data", both, "--json", "--limit", "50")
+        tantivy = run("search", query, "--data", both, "--json", "--limit", "50",
+                      "--engine", "tantivy")
+        assert whoosh.exit_code == tantivy.exit_code == 0
+        assert set(_ids(whoosh)) == set(_ids(tantivy)) and _ids(whoosh), query
+
+
+def test_the_data_directorys_config_chooses_the_engine(both, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(both, copy)
+    shutil.rmtree(copy / "index")  # only the tantivy index is left
+    assert run("search", "Aslanov", "--data", copy).exit_code == 2  # whoosh: no index
+    (copy / "config.toml").write_text('[search]\nengine = "tantivy"\n')
+    result = run("search", "Aslanov", "--data", copy)
+    assert result.exit_code == 0 and "result(s) for Aslanov" in result.output
+    (copy / "config.toml").write_text('[search]\nengine = "lucene"\n')
+    bad = run("search", "Aslanov", "--data", copy)
+    assert bad.exit_code == 2 and "unknown engine 'lucene'" in bad.output
+
+
+def test_exact_turns_expansion_off(both):
+    for engine in ("whoosh", "tantivy"):
+        expanded = run("search", "Kızılay'ın", "--data", both, "--json", "--limit", "50",
+                       "--engine", engine)
+        exact = run("search", "Kızılay'ın", "--data", both, "--json", "--limit", "50",
+                    "--engine", engine, "--exact")
+        assert 0 < len(_ids(exact)) < len(_ids(expanded))
+        snippets = [json.loads(line)["snippet"] for line in exact.output.splitlines()]
+        assert all("<mark>Kızılay'ın</mark>" in s or "<mark>Kızılay’ın</mark>" in s
+                   for s in snippets)
+
+
+def test_facets_count_every_match(both):
+    text = run("search", "Kızılay", "--data", both, "--facets", "--limit", "1")
+    assert "by source: anadolu" in text.output and "by language: tr" in text.output
+    assert "by month: 2025-01" in text.output
+    rows = run("search", "Kızılay", "--data", both, "--facets", "--json", "--engine", "tantivy")
+    facets = json.loads(rows.output.splitlines()[-1])["facets"]
+    total = sum(facets["language"].values())
+    assert set(facets) == {"source", "language", "month"}
+    assert total == sum(facets["month"].values()) == sum(facets["source"].values()) > 10
+
+
+def test_coverage_over_time_table_bars_and_csv(both, tmp_path):
+    result = run("search", "Kızılay OR Kizilay", "--data", both, "--by", "month")
+    assert result.exit_code == 0 and "articles per month" in result.output
+    assert "2025-11" in result.output and "█" in result.output
+    out = tmp_path / "cover.csv"
+    written = run("search", "Kızılay OR Kizilay", "--data", both, "--by", "week", "--csv", out,
+                  "--engine", "tantivy")
+    assert written.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text("utf-8"))))
+    assert rows and set(rows[0]) >= {"period", "query", "tr", "total"}
+    assert all(re.fullmatch(r"\d{4}-W\d{2}", row["period"]) for row in rows)
+    assert all(int(row["total"]) == sum(int(row[k]) for k in row if len(k) == 2) for row in rows)
+
+
+def test_named_queries_are_compared_over_time(both):
+    result = run("search", "-q", "aslanov=Aslanov", "-q", "kizilay=Kızılay", "--data", both,
+                 "--by", "day", "--csv", "-")
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert {row["query"] for row in rows} == {"aslanov", "kizilay"}
+    day = [row for row in rows if row["period"] == "2025-11-19"]
+    assert {row["query"]: int(row["total"]) for row in day}["aslanov"] >= 2
+    text = run("search", "-q", "aslanov=Aslanov", "-q", "kizilay=Kızılay", "--data", both)
+    assert "aslanov" in text.output and "kizilay" in text.output and "total:" in text.output
+
+
+def test_export_on_tantivy_with_exact(both):
+    result = run("export", "Kızılay'ın", "--data", both, "--engine", "tantivy", "--exact")
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert rows and all("Kızılay'ın" in row["text"] + row["title"] or
+                        "Kızılay’ın" in row["text"] + row["title"] for row in rows)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["search", "-q", "no-equals-sign"], "is not NAME=QUERY"),
+    (["search", "x", "-q", "a=b"], "either QUERY or -q"),
+    (["search"], "give a QUERY"),
+    (["search", "x", "--csv", "out.csv"], "add --by"),
+    (["search", "x", "--engine", "lucene"], "Invalid value for '--engine'"),
+    (["search", "x", "--by", "year"], "Invalid value for '--by'"),
+    (["search", "x", "--engine", "tantivy"], "reindex --engine tantivy"),
+    (["search", "(x", "--by", "month"], "unbalanced parentheses"),
+])
+def test_bad_search_input_is_one_line_and_exit_code_2(data, args, message):
+    result = run(*args, "--data", data)
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output

@@ -1,11 +1,15 @@
-"""search: Turkish and Russian analysis, the Whoosh index, queries, filters, reindex."""
+"""search: Turkish and Russian analysis, both engines (Whoosh, tantivy), queries, filters, reindex.
+
+The index fixture is built once per engine; the data directory's config.toml selects it, so every
+call below goes through the configured engine.
+"""
 
 import pytest
 
 from archive.store import ArchiveStore
 from crawler.urls import article_id
-from search import Filters, QueryError, SearchIndex, reindex, search
-from search.analysis import analyzer_for, fold_case
+from search import Filters, QueryError, open_engine, reindex, search
+from search.analysis import analyzer_for, fold_case, name_key
 from search.index import document_for
 
 ARTICLES = [
@@ -27,9 +31,10 @@ ARTICLES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    root = tmp_path_factory.mktemp("data")
+@pytest.fixture(scope="module", params=["whoosh", "tantivy"])
+def data_dir(request, tmp_path_factory):
+    root = tmp_path_factory.mktemp(f"data-{request.param}")
+    (root / "config.toml").write_text(f'[search]\nengine = "{request.param}"\n')
     store = ArchiveStore(root / "archive")
     documents = []
     for number, (language, source, published, title, text) in enumerate(ARTICLES):
@@ -40,7 +45,7 @@ def data_dir(tmp_path_factory):
         store.save(record)
         documents.append(document_for(store.load(record["id"]),
                                       store.relative(store.path_of(record["id"]))))
-    SearchIndex(root / "index").update(documents)
+    open_engine(root).update(documents)
     return root
 
 
@@ -127,7 +132,41 @@ def test_bad_queries_raise_query_error(data_dir, query):
 
 
 def test_reindex_rebuilds_the_same_index_from_the_archive(data_dir):
-    before = SearchIndex(data_dir / "index").indexed_ids()
+    before = open_engine(data_dir).indexed_ids()
     assert reindex(data_dir) == len(ARTICLES)
-    assert SearchIndex(data_dir / "index").indexed_ids() == before
+    assert open_engine(data_dir).indexed_ids() == before
     assert titles(data_dir, "Kizilay'a") == titles(data_dir, "Kızılay")
+
+
+def test_names_meet_across_scripts_and_romanisations():
+    assert name_key("Aslanov") == name_key("Асланов") == name_key("Асланова")
+    assert name_key("Achilova") == name_key("Ачилова") == name_key("Acilova")
+    assert name_key("Ashgabat") == name_key("Ашхабад") == name_key("Aşkabat")
+    assert name_key("Асланов") != name_key("Аслан")
+    assert name_key("Kızılay") != name_key("kızıl")
+
+
+def test_delete_removes_from_the_index(data_dir, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(data_dir, copy)
+    engine = open_engine(copy)
+    [hit] = search(copy, "Ачилова", engine=engine).hits
+    assert engine.delete([hit.id]) == 1
+    assert search(copy, "Ачилова", engine=engine).total == 0
+    assert hit.id not in engine.indexed_ids()
+
+
+def test_facets_and_counts_over_time(data_dir):
+    from search import facets, timeline
+
+    counts = facets(data_dir, "Kızılay OR Полумесяц")
+    assert counts["language"] == {"tr": 2, "ru": 2}
+    assert counts["month"]["2025-11"] == 1 and sum(counts["source"].values()) == 4
+    table = timeline(data_dir, {"tr": "Kızılay", "ru": "Полумесяц"}, by="month")
+    rows = {(row["period"], row["query"]): row for row in table.rows()}
+    assert rows[("2025-03", "tr")]["tr"] == 1 and rows[("2025-09", "ru")]["ru"] == 1
+    assert rows[("2025-03", "ru")]["total"] == 0
+    weeks = timeline(data_dir, {"q": "Kızılay"}, by="week").periods()
+    assert weeks == ["2025-W09", "2025-W47"]  # 2025-03-02 is the Sunday of week 9

@@ -1,0 +1,279 @@
+"""The tantivy engine (Rust, through its Python bindings): the index under ``DATA/index-tantivy``.
+
+Text is analysed in Python by ``search.analysis`` (the same terms as the Whoosh engine: tantivy's
+own filters cannot fold the Turkish I's) and handed to tantivy as whitespace-separated terms, or
+pre-tokenized with positions for the name field; queries are parsed by the Whoosh parser and the
+resulting tree is translated here. Pitfalls measured: the index format is versioned (the version
+is pinned in pyproject.toml), an unsigned field rejects a plain Python int with only "index writer
+was killed" (days are signed integers here).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import tantivy
+from whoosh import query as wq
+
+from search.analysis import ANALYZED_LANGUAGES, analyse
+from search.engine import Engine, Filters, Page, QueryError, Stored
+
+LANGUAGE_FIELDS = (*ANALYZED_LANGUAGES, "xx")
+TEXT_FIELDS = (*(f"{part}_{lang}" for lang in LANGUAGE_FIELDS for part in ("title", "text")),
+               "fold", "names", "exact")
+KEYWORD_FIELDS = ("id", "url", "source", "language", "month")
+WRITER_HEAP = 256_000_000
+MAX_TERMS_AGG = 65_000
+_NULL = type(wq.NullQuery)
+
+
+def build_schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    for name in KEYWORD_FIELDS:
+        builder.add_text_field(name, stored=True, fast=name in ("source", "language", "month"),
+                               tokenizer_name="raw")
+    builder.add_integer_field("day", stored=True, indexed=True, fast=True)
+    builder.add_text_field("title", stored=True, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("path", stored=True, tokenizer_name="raw", index_option="basic")
+    for name in TEXT_FIELDS:
+        builder.add_text_field(name, stored=False, tokenizer_name="whitespace",
+                               index_option="position")
+    return builder.build()
+
+
+def tantivy_document(document: dict[str, Any]) -> tantivy.Document:
+    """An engine document (``search.index.document_for``) with its analysed terms."""
+    doc = tantivy.Document()
+    for name in KEYWORD_FIELDS:
+        doc.add_text(name, document[name])
+    doc.add_integer("day", int(document["day"]))
+    doc.add_text("title", document["title"])
+    doc.add_text("path", document["path"])
+    lang = document["field_language"]
+    title = analyse(document["title"], lang)
+    text = analyse(document["text"], lang)
+    if title.stem:
+        doc.add_text(f"title_{lang}", " ".join(title.stem))
+    if text.stem:
+        doc.add_text(f"text_{lang}", " ".join(text.stem))
+    # Title then text in the fold, names and exact fields, as the Whoosh engine indexes them.
+    if title.exact or text.exact:
+        doc.add_text("exact", " ".join(title.exact + text.exact))
+    shift = len(title.stem)
+    for name, first, second in (("fold", title.fold, text.fold),
+                                ("names", title.names, text.names)):
+        if first or second:
+            tokens = [tantivy.Token(term, pos, 0, 0) for pos, term in first]
+            tokens += [tantivy.Token(term, pos + shift, 0, 0) for pos, term in second]
+            doc.add_pre_tokenized_text(name, tantivy.PreTokenizedString("", tokens))
+    return doc
+
+
+class TantivyEngine(Engine):
+    name = "tantivy"
+
+    def __init__(self, directory: Path, threads: int = 0) -> None:
+        super().__init__(directory)
+        self.threads = threads
+        self._index: tantivy.Index | None = None
+        self._schema = build_schema()
+
+    def exists(self) -> bool:
+        return (self.directory / "meta.json").is_file()
+
+    def index(self) -> tantivy.Index:
+        if self._index is None:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self._index = tantivy.Index(self._schema, path=str(self.directory), reuse=True)
+        return self._index
+
+    def _write(self, index: tantivy.Index, documents: Iterable[dict[str, Any]],
+               replace: bool) -> int:
+        writer = index.writer(WRITER_HEAP, self.threads)
+        count = 0
+        try:
+            for document in documents:
+                if replace:
+                    writer.delete_documents_by_term("id", document["id"])
+                writer.add_document(tantivy_document(document))
+                count += 1
+        except BaseException:
+            writer.rollback()
+            raise
+        writer.commit()
+        writer.wait_merging_threads()
+        return count
+
+    def update(self, documents: Iterable[dict[str, Any]]) -> int:
+        documents = list(documents)
+        if not documents:
+            return 0
+        count = self._write(self.index(), documents, replace=True)
+        self.index().reload()
+        return count
+
+    def delete(self, ids: Iterable[str]) -> int:
+        ids = list(ids)
+        if not ids or not self.exists():
+            return 0
+        writer = self.index().writer(WRITER_HEAP, self.threads)
+        for doc_id in ids:
+            writer.delete_documents_by_term("id", doc_id)
+        writer.commit()
+        writer.wait_merging_threads()
+        self.index().reload()
+        return len(ids)
+
+    def rebuild(self, documents: Iterable[dict[str, Any]]) -> int:
+        fresh = self.directory.with_name(self.directory.name + ".new")
+        shutil.rmtree(fresh, ignore_errors=True)
+        fresh.mkdir(parents=True)
+        index = tantivy.Index(self._schema, path=str(fresh), reuse=False)
+        count = self._write(index, documents, replace=False)
+        del index
+        self._index = None
+        old = self.directory.with_name(self.directory.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if self.directory.exists():
+            self.directory.rename(old)
+        fresh.rename(self.directory)
+        shutil.rmtree(old, ignore_errors=True)
+        return count
+
+    # --- reading ------------------------------------------------------------------------
+    def _filtered(self, query: wq.Query, filters: Filters) -> tantivy.Query:
+        main = translate(query, self._schema)
+        musts: list[tuple[tantivy.Occur, tantivy.Query]] = [(tantivy.Occur.Must, main)]
+        for field, values in (("language", filters.languages), ("source", filters.sources)):
+            if values:
+                musts.append((tantivy.Occur.Must, tantivy.Query.const_score_query(
+                    tantivy.Query.term_set_query(self._schema, field, list(values)), 0.0)))
+        days = filters.day_range()
+        if days:
+            musts.append((tantivy.Occur.Must, tantivy.Query.const_score_query(
+                tantivy.Query.range_query(self._schema, "day", tantivy.FieldType.Integer,
+                                          days[0], days[1]), 0.0)))
+        return main if len(musts) == 1 else tantivy.Query.boolean_query(musts)
+
+    def searcher(self) -> tantivy.Searcher:
+        return self.index().searcher()
+
+    def search(self, query: wq.Query, filters: Filters, *, limit: int, page: int,
+               sort: str) -> Page:
+        if not self.exists():
+            return Page(0, [])
+        searcher = self.searcher()
+        kwargs: dict[str, Any] = {"limit": limit, "offset": (page - 1) * limit, "count": True}
+        if sort == "date":
+            kwargs.update(order_by_field="day", order=tantivy.Order.Desc)
+        result = searcher.search(self._filtered(query, filters), **kwargs)
+        hits = []
+        for key, address in result.hits:
+            stored = searcher.doc(address)
+            hits.append(Stored(
+                id=stored.get_first("id"), url=stored.get_first("url"),
+                source=stored.get_first("source"), language=stored.get_first("language"),
+                title=stored.get_first("title"), day=stored.get_first("day"),
+                path=stored.get_first("path"),
+                score=None if sort == "date" else float(key)))
+        return Page(result.count, hits)
+
+    def facets(self, query: wq.Query, filters: Filters) -> dict[str, Counter]:
+        counts: dict[str, Counter] = {name: Counter() for name in ("source", "language", "month")}
+        if not self.exists():
+            return counts
+        agg = {name: {"terms": {"field": name, "size": MAX_TERMS_AGG}} for name in counts}
+        result = self.searcher().aggregate(self._filtered(query, filters), agg)
+        for name in counts:
+            for bucket in result[name]["buckets"]:
+                counts[name][bucket["key"]] = bucket["doc_count"]
+        return counts
+
+    def day_counts(self, query: wq.Query, filters: Filters) -> Counter:
+        counts: Counter = Counter()
+        if not self.exists():
+            return counts
+        agg = {"day": {"terms": {"field": "day", "size": MAX_TERMS_AGG},
+                       "aggs": {"language": {"terms": {"field": "language", "size": 100}}}}}
+        result = self.searcher().aggregate(self._filtered(query, filters), agg)
+        for bucket in result["day"]["buckets"]:
+            for inner in bucket["language"]["buckets"]:
+                counts[(int(bucket["key"]), inner["key"])] += inner["doc_count"]
+        return counts
+
+    def indexed_ids(self) -> set[str]:
+        if not self.exists():
+            return set()
+        searcher = self.searcher()
+        result = searcher.search(tantivy.Query.all_query(), limit=max(1, searcher.num_docs))
+        return {searcher.doc(address).get_first("id") for _score, address in result.hits}
+
+    def doc_count(self) -> int:
+        return self.searcher().num_docs if self.exists() else 0
+
+    def size_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.directory.rglob("*") if p.is_file())
+
+
+def _wildcard_regex(pattern: str) -> str:
+    return "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+
+
+def translate(q: wq.Query, schema: tantivy.Schema) -> tantivy.Query:
+    """A Whoosh query tree (from the shared parser) as a tantivy query."""
+    result = _translate(q, schema)
+    boost = getattr(q, "boost", 1.0)
+    if boost != 1.0 and not isinstance(q, wq.Every | _NULL):
+        result = tantivy.Query.boost_query(result, boost)
+    return result
+
+
+def _translate(q: wq.Query, schema: tantivy.Schema) -> tantivy.Query:
+    if isinstance(q, _NULL):
+        return tantivy.Query.empty_query()
+    if isinstance(q, wq.Every):
+        return tantivy.Query.all_query()
+    if isinstance(q, wq.Term):
+        if q.fieldname == "day":
+            return tantivy.Query.term_query(schema, "day", int(q.text))
+        return tantivy.Query.term_query(schema, q.fieldname, q.text)
+    if isinstance(q, wq.Phrase):
+        if not q.words:
+            return tantivy.Query.empty_query()
+        if len(q.words) == 1:
+            return tantivy.Query.term_query(schema, q.fieldname, q.words[0])
+        return tantivy.Query.phrase_query(schema, q.fieldname, list(q.words),
+                                          max(0, q.slop - 1))
+    if isinstance(q, wq.Prefix):
+        return tantivy.Query.regex_query(schema, q.fieldname, re.escape(q.text) + ".*")
+    if isinstance(q, wq.Wildcard):
+        return tantivy.Query.regex_query(schema, q.fieldname, _wildcard_regex(q.text))
+    if isinstance(q, wq.Not):
+        return tantivy.Query.boolean_query([(tantivy.Occur.Must, tantivy.Query.all_query()),
+                                            (tantivy.Occur.MustNot, translate(q.query, schema))])
+    if isinstance(q, wq.AndNot):
+        return tantivy.Query.boolean_query([(tantivy.Occur.Must, translate(q.a, schema)),
+                                            (tantivy.Occur.MustNot, translate(q.b, schema))])
+    if isinstance(q, wq.AndMaybe):
+        return tantivy.Query.boolean_query([(tantivy.Occur.Must, translate(q.a, schema)),
+                                            (tantivy.Occur.Should, translate(q.b, schema))])
+    if isinstance(q, wq.And | wq.Or | wq.DisjunctionMax):
+        occur = tantivy.Occur.Must if isinstance(q, wq.And) else tantivy.Occur.Should
+        parts = []
+        for sub in q.subqueries:
+            if isinstance(q, wq.And) and isinstance(sub, wq.Not):
+                parts.append((tantivy.Occur.MustNot, translate(sub.query, schema)))
+            else:
+                parts.append((occur, translate(sub, schema)))
+        if isinstance(q, wq.And) and parts and all(o == tantivy.Occur.MustNot
+                                                    for o, _ in parts):
+            parts.append((tantivy.Occur.Must, tantivy.Query.all_query()))
+        if not parts:
+            return tantivy.Query.empty_query()
+        return tantivy.Query.boolean_query(parts)
+    raise QueryError(f"the tantivy engine does not support this part of the query: {q}")
