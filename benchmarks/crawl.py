@@ -79,11 +79,27 @@ def article_pages() -> list[bytes]:
     return pages
 
 
+def padding(kib: int) -> bytes:
+    """Page furniture of real news sites, ``kib`` KiB of it: a mega-menu, inline scripts and
+    JSON state, a footer of links (the eval pages average 245 KiB, the replicas 8 KiB)."""
+    if kib <= 0:
+        return b""
+    menu = "".join(f'<li><a href="#">Section {i} news and analysis</a></li>' for i in range(200))
+    script = "window.__STATE__ = {" + ",".join(f'"k{i}": "value {i} of the app state"'
+                                               for i in range(400)) + "};"
+    footer = "".join(f'<a href="#">Footer link {i}</a> ' for i in range(150))
+    block = (f'<nav class="mega-menu"><ul>{menu}</ul></nav><script>{script}</script>'
+             f'<footer class="site-footer">{footer}</footer>').encode()
+    return (block * (kib * 1024 // len(block) + 1))[: kib * 1024]
+
+
 class GeneratedSite:
     """``count`` unique article pages under /article/N behind listings /list/N."""
 
-    def __init__(self, count: int) -> None:
-        self.templates = article_pages()
+    def __init__(self, count: int, pad_kib: int = 0) -> None:
+        furniture = padding(pad_kib)
+        self.templates = [page.replace(b"</body>", furniture + b"</body>", 1)
+                          for page in article_pages()]
         self.count = count
         self.listings = (count + PER_LISTING - 1) // PER_LISTING
 
@@ -163,8 +179,10 @@ def measure(command: list[str], cwd: Path) -> tuple[float, float, float, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--pad-kib", type=int, default=0,
+                        help="add this much real-site page furniture to every article page")
     args = parser.parse_args()
-    site = GeneratedSite(args.articles)
+    site = GeneratedSite(args.articles, args.pad_kib)
     server = serve(site)
     base = f"http://127.0.0.1:{server.server_address[1]}"
     rows = []
@@ -190,7 +208,8 @@ def main() -> None:
             print(log[-3000:])
     server.shutdown()
     inline_rate = rows[1][1] / rows[1][2]
-    print(f"\n{args.articles} generated article pages on 127.0.0.1, "
+    size = sum(len(site.article(n)) for n in range(50)) / 50 / 1024
+    print(f"\n{args.articles} generated article pages ({size:.0f} KiB each) on 127.0.0.1, "
           f"{psutil.cpu_count()} cores\n")
     print(f"{'system':<34}{'articles':>9}{'seconds':>9}{'art/s':>8}{'vs inline':>10}"
           f"{'CPU cores':>11}{'peak MiB':>10}")

@@ -110,6 +110,8 @@ class GenericNewsSpider(NewsSpider):
             if item is not None:
                 self.remember_alias(response, item)
                 yield item
+            if self.article_patterns:
+                return  # with a pattern, listings lead to articles; article pages are leaves
         for link in self.capped(self.page_links.extract_links(response)):
             request = self.article_request(link.url)
             if request:

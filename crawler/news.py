@@ -7,6 +7,7 @@ into items through :func:`crawler.extract.extract`. Data problems become stats, 
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, date, datetime
@@ -35,6 +36,10 @@ from crawler.pool import ExtractionPool, workers_setting
 from crawler.urls import article_id, clean_url, host_of
 
 MAX_FEED_ENTRIES = 1_000
+HEAD_CHARS = 200_000
+CANONICAL_LINK = re.compile(
+    r"""<link\b(?=[^>]*\brel=["']?canonical\b)[^>]*\bhref=(?:"([^"]*)"|'([^']*)')""",
+    re.IGNORECASE)
 MAX_SITEMAP_URLS = 50_000
 
 
@@ -277,7 +282,10 @@ class NewsSpider(scrapy.Spider):
 
     def canonical_url(self, response: Response) -> str:
         """The page's canonical link when it stays on the same site, else the URL fetched."""
-        href = response.xpath("//link[@rel='canonical']/@href").get()
+        # A regex over the head, not an lxml tree of the whole page: the main process never
+        # parses article pages (the extraction workers do).
+        match = CANONICAL_LINK.search(response.text[:HEAD_CHARS])
+        href = html.unescape(match[1] or match[2]) if match else None
         if href:
             candidate = clean_url(response.urljoin(href.strip()))
             if candidate.startswith(("http://", "https://")) and host_of(candidate) == host_of(

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from concurrent.futures import Future
 from pathlib import Path
 
 from scrapy.exceptions import DropItem, NotConfigured
 
 from archive.dedupe import SharedArchive
 from archive.store import ArchiveError, ArchiveStore, SaveResult
-from search.engine import Engine, engines_to_update
+from crawler.indexer import IndexWriter
+from crawler.pool import workers_setting
 from search.index import document_for
 
 logger = logging.getLogger(__name__)
@@ -55,19 +59,21 @@ class ArchivePipeline:
 
 
 class IndexPipeline:
-    """Adds new and changed articles to the index in batches (and the rest when the spider ends).
+    """Sends new and changed articles to the index writer in batches; waits for them at the end.
 
-    Every engine is written through the engine interface: the data directory's configured engine
-    and any other engine whose index is already there, so none of them falls behind the archive.
+    Every engine the data directory keeps is written (see search.engines_to_update), in a
+    separate process (crawler.indexer), so indexing never holds the reactor.
     """
 
-    def __init__(self, engines: list[Engine], store: ArchiveStore, batch_size: int,
-                 stats) -> None:
-        self.engines = engines
+    def __init__(self, writer: IndexWriter, store: ArchiveStore, batch_size: int, stats,
+                 owns_writer: bool) -> None:
+        self.writer = writer
         self.store = store
         self.batch_size = batch_size
         self.stats = stats
+        self.owns_writer = owns_writer
         self.pending: list[dict] = []
+        self.inflight: list[Future] = []
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -76,8 +82,10 @@ class IndexPipeline:
         if batch_size <= 0:
             raise NotConfigured("CRESCENT_INDEX_BATCH <= 0 turns indexing off")
         root = data_dir(settings)
-        return cls(engines_to_update(root), ArchiveStore(root / "archive"), batch_size,
-                   crawler.stats)
+        shared = settings.get("CRESCENT_SHARED_INDEXER")
+        writer = shared or IndexWriter(root, inline=workers_setting(settings) == 0)
+        return cls(writer, ArchiveStore(root / "archive"), batch_size, crawler.stats,
+                   owns_writer=shared is None)
 
     def process_item(self, item):
         if item.get("archive_status") in (SaveResult.NEW.value, SaveResult.UPDATED.value):
@@ -89,11 +97,23 @@ class IndexPipeline:
         return item
 
     def flush(self) -> None:
-        count = 0
-        for engine in self.engines:
-            count = engine.update(self.pending)
-        self.pending.clear()
-        self.stats.inc_value("crescent/indexed", count)
+        if self.pending:
+            batch, self.pending = self.pending, []
+            self.inflight.append(self.writer.submit(batch, self._committed))
+            self.inflight = [future for future in self.inflight if not future.done()]
 
-    def close_spider(self) -> None:
+    def _committed(self, future: Future) -> None:
+        error = future.exception()
+        if error is None:
+            self.stats.inc_value("crescent/indexed", future.result())
+        else:  # the archive has the articles; the next crawl's start-up check re-indexes
+            self.stats.inc_value("crescent/index_errors")
+            logger.error("index batch failed: %s: %s", type(error).__name__, error)
+
+    async def close_spider(self) -> None:
         self.flush()
+        for future in self.inflight:
+            with contextlib.suppress(Exception):  # reported by _committed
+                await asyncio.wrap_future(future)
+        if self.owns_writer:
+            self.writer.shutdown()

@@ -13,6 +13,7 @@ with a live reactor and its threads is not safe.
 from __future__ import annotations
 
 import asyncio
+import gc
 import multiprocessing
 import os
 import signal
@@ -20,6 +21,8 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 
 from crawler.extract import Article, Rejection, SourceHints, detect_language, extract
+
+IN_FLIGHT_PER_WORKER = 2
 
 
 def _warm_up() -> None:
@@ -52,12 +55,16 @@ class ExtractionPool:
     def __init__(self, workers: int | None = None) -> None:
         self.workers = default_workers() if workers is None else max(0, workers)
         self._executor: ProcessPoolExecutor | None = None
+        self._slots: asyncio.Semaphore | None = None
 
     def start(self) -> None:
         """Fork the workers now, from this (still single-threaded) process, and wait for them."""
         if self.workers == 0 or self._executor is not None:
             return
         _warm_up()  # loaded here once, shared with the forked workers
+        # Objects that exist now are never collected: their pages stay shared with the workers
+        # instead of being copied when a worker's garbage collector touches them.
+        gc.freeze()
         self._executor = ProcessPoolExecutor(self.workers, initializer=_init_worker,
                                              mp_context=multiprocessing.get_context("fork"))
         for future in [self._executor.submit(_warm_up) for _ in range(self.workers)]:
@@ -74,8 +81,13 @@ class ExtractionPool:
                       now: datetime | None = None) -> Article | Rejection:
         if self.workers == 0:
             return extract(html, url, hints, now=now)
-        future = self._pool().submit(extract, html, url, hints, now=now)
-        return await asyncio.wrap_future(future)
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(IN_FLIGHT_PER_WORKER * self.workers)
+        # Backpressure: pages wait here (and Scrapy stops downloading once its scraper slot
+        # is full) instead of piling up, pickled, in the pool's queue.
+        async with self._slots:
+            future = self._pool().submit(extract, html, url, hints, now=now)
+            return await asyncio.wrap_future(future)
 
     def shutdown(self) -> None:
         if self._executor is not None:

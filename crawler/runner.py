@@ -17,6 +17,7 @@ from scrapy.spiderloader import SpiderLoader
 
 from archive.dedupe import SharedArchive
 from crawler.generic import GenericNewsSpider, source_name_for
+from crawler.indexer import IndexWriter
 from crawler.jobs import prepare_resume
 from crawler.pool import ExtractionPool, workers_setting
 
@@ -161,6 +162,8 @@ def run_crawl(
     settings.set("CRESCENT_SHARED_ARCHIVE", SharedArchive(data_dir / "archive"), priority="cmdline")
     pool = ExtractionPool(workers_setting(settings))
     settings.set("CRESCENT_SHARED_POOL", pool, priority="cmdline")
+    indexer = IndexWriter(data_dir, inline=pool.workers == 0)
+    settings.set("CRESCENT_SHARED_INDEXER", indexer, priority="cmdline")
     process = CrescentProcess(settings)
     note = on_note or (lambda _message: None)
 
@@ -195,10 +198,12 @@ def run_crawl(
         deferred.addErrback(lambda failure, name=crawler.spidercls.name: failures.append(
             f"{name}: {failure.getErrorMessage()}"))
     pool.start()  # before the reactor: see crawler.pool
+    indexer.start()
     try:
         process.start()
     finally:
         pool.shutdown()
+        indexer.shutdown()
     if failures:
         raise CrawlFailedError("; ".join(failures))
     return [CrawlResult(crawler.spider.name if crawler.spider else crawler.spidercls.name,

@@ -131,7 +131,7 @@ class WhooshEngine(Engine):
         documents = list(documents)
         if not documents:
             return 0
-        writer = self.open().writer(timeout=WRITER_TIMEOUT_S, limitmb=128)
+        writer = self.open().writer(timeout=WRITER_TIMEOUT_S, limitmb=32)
         try:
             for document in documents:
                 writer.update_document(**whoosh_document(document))
