@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint bench-extract bench-search clean
+.PHONY: demo test test-fast lint bench-extract bench-search bench-crawl clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ lint: $(STAMP)
 
 bench-search: $(STAMP)
 	$(BIN)/python -m benchmarks.search
+
+# Replica-size pages (8 KiB), then pages padded to real-site size (the eval pages average 245 KiB).
+bench-crawl: $(BENCH_STAMP)
+	$(BIN)/python -m benchmarks.crawl --articles 2000
+	$(BIN)/python -m benchmarks.crawl --articles 500 --pad-kib 200
 
 clean:
 	rm -rf $(VENV) demo-data .pytest_cache .ruff_cache *.egg-info

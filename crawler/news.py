@@ -266,19 +266,22 @@ class NewsSpider(scrapy.Spider):
             return None
         return self.request(url, self.parse_article)
 
-    async def parse_article(self, response: Response) -> AsyncIterator[ArticleItem]:
+    async def parse_article(self, response: Response) -> list[ArticleItem]:
+        # A coroutine, not an async generator: Scrapy then counts the response as in work until
+        # extraction is done, and stops downloading while too many pages wait (backpressure).
         if not hasattr(response, "text"):
             self.stats.inc_value("crescent/rejected/not-html")
-            return
+            return []
         if looks_binary(response.body):
             self.stats.inc_value("crescent/rejected/binary")
-            return
+            return []
         result = await self.extraction.extract(response.text, self.canonical_url(response),
                                                self.hints)
         item = self.accept(result)
-        if item is not None:
-            self.remember_alias(response, item)
-            yield item
+        if item is None:
+            return []
+        self.remember_alias(response, item)
+        return [item]
 
     def canonical_url(self, response: Response) -> str:
         """The page's canonical link when it stays on the same site, else the URL fetched."""

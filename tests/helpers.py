@@ -40,6 +40,8 @@ def make_spider(spider_cls, data_dir: Path, **settings):
 def callback_output(spider, response, callback):
     """Everything a callback yields (sync or async generator), as a list."""
     output = callback(response)
+    if inspect.iscoroutine(output):
+        return asyncio.run(output)
     if inspect.isasyncgen(output):
         async def collect():
             return [value async for value in output]
