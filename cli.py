@@ -362,25 +362,16 @@ def extract(file, url, batch, source, languages, data_dir) -> None:
 
 
 def _hints(source: str | None, languages: list[str] | None):
-    from dataclasses import replace
-
     from crawler.extract import DEFAULT_LANGUAGES, SourceHints
     from crawler.runner import UnknownSourceError, load_source
 
-    hints = SourceHints()
-    if source:
-        try:
-            spider_cls = load_source(source)
-        except UnknownSourceError as error:
-            raise CliError(str(error)) from None
-        hints = SourceHints(source=source, languages=spider_cls.languages,
-                            date_selectors=spider_cls.date_selectors,
-                            date_order=spider_cls.date_order,
-                            url_date_pattern=spider_cls.url_date_pattern,
-                            remove_selectors=spider_cls.remove_selectors,
-                            author_selectors=spider_cls.author_selectors,
-                            site_names=spider_cls.site_names)
-    return replace(hints, accept_languages=frozenset(languages or DEFAULT_LANGUAGES))
+    accept = frozenset(languages or DEFAULT_LANGUAGES)
+    if not source:
+        return SourceHints(accept_languages=accept)
+    try:
+        return load_source(source).hints_for(accept)  # the same hints its spider uses
+    except UnknownSourceError as error:
+        raise CliError(str(error)) from None
 
 
 def _article_json(article, source: str) -> dict[str, Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -91,6 +90,3 @@ def _missing_versions(store: ArchiveStore, ids: set[str]) -> list[str]:
             problems.append(f"{article}: earlier version(s) {missing} missing")
     return problems
 
-
-def is_temp_file(name: str) -> bool:
-    return bool(re.match(r"^\..*\.tmp$", name))

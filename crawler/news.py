@@ -103,6 +103,7 @@ class NewsSpider(scrapy.Spider):
     remove_selectors: ClassVar[tuple[str, ...]] = ()
     author_selectors: ClassVar[tuple[str, ...]] = ()
     site_names: ClassVar[tuple[str, ...]] = ()
+    timezone: ClassVar[str | None] = None  # the site's clock, for timestamps without an offset
 
     def __init__(self, *args: Any, base_url: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -145,16 +146,22 @@ class NewsSpider(scrapy.Spider):
         return spider
 
     def source_hints(self) -> SourceHints:
+        return self.hints_for(self.accept_languages)
+
+    @classmethod
+    def hints_for(cls, accept_languages: frozenset[str]) -> SourceHints:
+        """What the source declares, as the extractor takes it (also for ``crescent extract``)."""
         return SourceHints(
-            source=self.name,
-            languages=self.languages,
-            accept_languages=self.accept_languages,
-            date_selectors=self.date_selectors,
-            date_order=self.date_order,
-            url_date_pattern=self.url_date_pattern,
-            remove_selectors=self.remove_selectors,
-            author_selectors=self.author_selectors,
-            site_names=self.site_names,
+            source=cls.name,
+            languages=cls.languages,
+            accept_languages=accept_languages,
+            date_selectors=cls.date_selectors,
+            date_order=cls.date_order,
+            url_date_pattern=cls.url_date_pattern,
+            remove_selectors=cls.remove_selectors,
+            author_selectors=cls.author_selectors,
+            site_names=cls.site_names,
+            timezone=cls.timezone,
         )
 
     @property

@@ -6,6 +6,7 @@ from crawler.news import NewsSpider
 class AnadoluSpider(NewsSpider):
     name = "anadolu"
     source_title = "Anadolu Agency"
+    timezone = "Europe/Istanbul"
     languages = ("tr", "en", "ru")
     allowed_domains = ("aa.com.tr",)
     feed_urls = tuple(f"https://www.aa.com.tr/{lang}/rss/default?cat=guncel"

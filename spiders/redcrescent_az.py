@@ -11,6 +11,7 @@ from crawler.news import NewsSpider
 class RedcrescentAzSpider(NewsSpider):
     name = "redcrescent_az"
     source_title = "Azerbaijan Red Crescent Society"
+    timezone = "Asia/Baku"
     languages = ("en", "ru")
     allowed_domains = ("redcrescent.az",)
     start_urls = tuple(f"https://www.redcrescent.az/{lang}/" for lang in ("en", "ru"))

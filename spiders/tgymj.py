@@ -12,6 +12,7 @@ from crawler.news import NewsSpider
 class TgymjSpider(NewsSpider):
     name = "tgymj"
     source_title = "Red Crescent Society of Turkmenistan"
+    timezone = "Asia/Ashgabat"
     languages = ("en", "ru")
     allowed_domains = ("tgymj.gov.tm",)
     start_urls = ("https://tgymj.gov.tm/en/9-news", "https://tgymj.gov.tm/ru/novosti/9-news")

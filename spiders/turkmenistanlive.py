@@ -6,6 +6,7 @@ from crawler.news import NewsSpider
 class TurkmenistanLiveSpider(NewsSpider):
     name = "turkmenistanlive"
     source_title = "Turkmenistan Live"
+    timezone = "Asia/Ashgabat"
     languages = ("ru",)
     allowed_domains = ("turkmenistanlive.com",)
     feed_urls = ("https://turkmenistanlive.com/feed/",)

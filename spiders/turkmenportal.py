@@ -17,6 +17,7 @@ ROOT = "https://turkmenportal.com"
 class TurkmenportalSpider(NewsSpider):
     name = "turkmenportal"
     source_title = "Turkmenportal"
+    timezone = "Asia/Ashgabat"
     languages = ("ru", "en")
     allowed_domains: ClassVar[list[str]] = ["turkmenportal.com"]
     start_urls = (f"{ROOT}/ru/news", f"{ROOT}/en/news")
