@@ -10,6 +10,7 @@ raises for a bad page: every way a page can fail to be an article is a :class:`R
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import re
 import unicodedata
@@ -34,11 +35,12 @@ from crawler.dates import (
 )
 from crawler.encoding import decode_html
 from crawler.language import choose_language, detect_language, identify
+from crawler.teasers import drop_teasers, page_teasers
 
 __all__ = [
     "ALL_LANGUAGES", "DEFAULT_LANGUAGES", "Article", "Extraction", "FoundDate", "Rejection",
     "SourceHints", "analyse", "clean_text", "clean_title", "decode_html", "detect_language",
-    "extract", "find_authors", "parse_date_text", "split_authors",
+    "extract", "find_authors", "listed_date", "parse_date_text", "split_authors",
 ]
 
 DEFAULT_LANGUAGES = frozenset({"tr", "ru", "en"})
@@ -254,6 +256,26 @@ def _dateparser_day(text: str, hints: SourceHints, now: datetime) -> date | None
                 "REQUIRE_PARTS": ["day", "month", "year"]}
     parsed = dateparser.parse(text, languages=languages or None, settings=settings)
     return plausible(parsed.date(), now) if parsed else None
+
+
+def listed_date(raw: str | None, source: str, hints: SourceHints,
+                now: datetime) -> FoundDate | None:
+    """The day a feed entry or a sitemap's lastmod gives for a URL, on the site's calendar.
+
+    Read from the string as written: a timestamp keeps the day at its own offset (feedparser's
+    ``*_parsed`` fields are UTC, which moves an item of 00:16 Moscow time to the day before), a
+    UTC one moves to the source's ``timezone``; other forms are read as written dates (our rules,
+    not dateparser: this runs in the crawl process for every entry).
+    """
+    if not raw or not raw.strip():
+        return None
+    raw = " ".join(raw.split())[:200]
+    local = zone(hints.timezone)
+    day = parse_timestamp(raw, local)
+    if day is None:
+        written = first_date(raw, now, hints.date_order, local)
+        day = written[0] if written else None
+    return _found(day, source, raw, now)
 
 
 def _found(day: date | None, source: str, raw: str, now: datetime) -> FoundDate | None:
@@ -706,6 +728,8 @@ def json_ld_body(article: dict[str, Any] | None) -> str | None:
     if "<" in value and ">" in value:
         with contextlib.suppress(etree.ParserError, ValueError):
             value = lxml_html.fromstring(f"<div>{value}</div>").text_content()
+    elif "&" in value:  # entities without markup ("&nbsp;", "&amp;") are still HTML-escaped
+        value = html.unescape(value)
     return value  # Markdown links and shortcodes go in clean_text
 
 
@@ -789,6 +813,8 @@ def analyse(
     ld_body = json_ld_body(article_ld)
     if ld_body and len(ld_body) > 2 * len(text) + 200:  # the page renders its body by script
         text = clean_text(ld_body, title)
+    if ld_body and text:  # the flattened body (ours or trafilatura's fallback) holds teasers
+        text = drop_teasers(text, page_teasers(tree, url))
     lead = find_lead(tree, description, text) if text else None
     if lead:
         text = clean_text(f"{lead}\n{text}", title)

@@ -6,6 +6,7 @@ otherwise follows same-site links, keeping the pages that extract as dated artic
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
@@ -16,7 +17,7 @@ from scrapy.http import Response
 from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 
-from crawler.news import NewsSpider, looks_binary
+from crawler.news import NewsSpider, looks_binary, page_head
 from crawler.urls import host_of
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
@@ -26,8 +27,23 @@ LISTING_URL = re.compile(
     r"|/(?:category|categories|tag|tags|author|authors|rubric|archive|archives|search)(?:/|$)",
     re.IGNORECASE,
 )
+# Feed discovery reads <link> tags with regexes: article pages are not parsed in the crawl process.
+LINK_TAG = re.compile(r"<link\b[^>]*>", re.IGNORECASE)
+ATTRIBUTE = re.compile(r"""([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
 ARTICLE_OG_TYPES = ("article", "news", "newsarticle", "blogposting")
 HEADLINE_LINKS = 5  # a page linking this many headlines (5+ words each) is a section front
+
+
+def feed_links(head: str) -> list[str]:
+    """The hrefs of ``<link rel="alternate">`` feeds (RSS, Atom, JSON Feed) in a page's head."""
+    hrefs = []
+    for tag in LINK_TAG.findall(head):
+        attributes = {name.lower(): html.unescape(quoted or single or bare)
+                      for name, quoted, single, bare in ATTRIBUTE.findall(tag)}
+        if "alternate" in attributes.get("rel", "").lower().split() and attributes.get(
+                "type", "").strip().lower() in FEED_TYPES and attributes.get("href"):
+            hrefs.append(attributes["href"].strip())
+    return hrefs
 
 
 def looks_like_listing(response: Response) -> bool:
@@ -93,9 +109,7 @@ class GenericNewsSpider(NewsSpider):
         if looks_binary(response.body):
             self.stats.inc_value("crescent/rejected/binary")
             return
-        for href in response.xpath("//link[@rel='alternate']").xpath(
-            "self::*[" + " or ".join(f"@type='{t}'" for t in FEED_TYPES) + "]/@href"
-        ).getall()[:10]:
+        for href in feed_links(page_head(response))[:10]:
             feed_url = response.urljoin(href)
             if feed_url not in self.seen_feeds:
                 self.seen_feeds.add(feed_url)
@@ -106,7 +120,8 @@ class GenericNewsSpider(NewsSpider):
         elif not self.article_patterns and looks_like_listing(response):
             self.stats.inc_value("crescent/rejected/not-article")
         else:
-            item = self.accept(await self.extraction.extract(response.text, url, self.hints))
+            item = self.accept(await self.extract_page(response, url,
+                                                       listed=self.listed_for(response)))
             if item is not None:
                 self.remember_alias(response, item)
                 yield item

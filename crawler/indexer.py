@@ -25,6 +25,10 @@ def update_engines(data_dir: str, documents: list[dict[str, Any]]) -> int:
     count = 0
     for engine in engines_to_update(Path(data_dir)):
         count = engine.update(documents)
+    # Whoosh's readers and writers sit in reference cycles holding mmapped segment files: left
+    # to the cyclic collector's schedule they pile up (the writer process doubled in size over
+    # 2,000 articles). Collecting after each batch keeps it flat and costs ~1 ms.
+    gc.collect()
     return count
 
 

@@ -20,14 +20,18 @@ from scrapy import signals
 from scrapy.http import Response
 from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.sitemap import Sitemap
+from w3lib.encoding import html_to_unicode
 
 from archive.store import ArchiveStore
 from crawler.aliases import AliasFile
+from crawler.dates import plausible
 from crawler.extract import (
     DEFAULT_LANGUAGES,
     Article,
+    FoundDate,
     Rejection,
     SourceHints,
+    listed_date,
     parse_date_text,
 )
 from crawler.items import ArticleItem
@@ -37,10 +41,29 @@ from crawler.urls import article_id, clean_url, host_of
 
 MAX_FEED_ENTRIES = 1_000
 HEAD_CHARS = 200_000
+CONTROL_BYTES = bytes(byte for byte in range(32) if byte not in (9, 10, 12, 13))
 CANONICAL_LINK = re.compile(
     r"""<link\b(?=[^>]*\brel=["']?canonical\b)[^>]*\bhref=(?:"([^"]*)"|'([^']*)')""",
     re.IGNORECASE)
 MAX_SITEMAP_URLS = 50_000
+LISTED_DATE = "crescent_listed"  # request meta: the FoundDate a feed or sitemap gave the URL
+MAX_LISTED_DATES = 100_000  # dates kept by article id for requests reached another way first
+
+
+def feed_entry_date(entry: Any, hints: SourceHints, now: datetime) -> FoundDate | None:
+    """A feed entry's publication day on the site's calendar (``feed`` as its source).
+
+    Read from the string the feed wrote (published, else updated); feedparser's own parse is
+    in UTC and is used only for a form our date rules do not read.
+    """
+    for key in ("published", "updated"):
+        found = listed_date(entry.get(key), "feed", hints, now)
+        if found:
+            return found
+    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    day = plausible(date(*parsed[:3]), now) if parsed else None
+    raw = entry.get("published") or entry.get("updated") or ""
+    return FoundDate(day, "feed", " ".join(raw.split())[:200]) if day else None
 
 
 def looks_binary(body: bytes) -> bool:
@@ -50,8 +73,14 @@ def looks_binary(body: bytes) -> bool:
         return False
     if b"\x00" in head:
         return True
-    controls = sum(1 for byte in head if byte < 32 and byte not in (9, 10, 12, 13))
+    controls = len(head) - len(head.translate(None, CONTROL_BYTES))
     return controls / len(head) > 0.05
+
+
+def page_head(response: Response) -> str:
+    """The first HEAD_CHARS bytes of a page as text (for regexes over ``<head>`` links)."""
+    content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+    return html_to_unicode(content_type, response.body[:HEAD_CHARS])[1]
 
 
 def failure_reason(failure) -> str:
@@ -117,6 +146,7 @@ class NewsSpider(scrapy.Spider):
             self.allowed_domains = [*getattr(self, "allowed_domains", []), base_host]
         self.known_ids: set[str] = set()
         self.listing_pages = 0
+        self.listed_dates: dict[str, FoundDate] = {}
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -228,13 +258,13 @@ class NewsSpider(scrapy.Spider):
     def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
         feed = feedparser.parse(response.body)
         self.stats.inc_value("crescent/feeds")
+        now = datetime.now(UTC)
         for entry in feed.entries[:MAX_FEED_ENTRIES]:
             link = entry.get("link")
-            when = entry.get("published_parsed") or entry.get("updated_parsed")
-            day = date(*when[:3]) if when else None
-            if not link or (self.since and day and day < self.since):
+            found = feed_entry_date(entry, self.hints, now)
+            if not link or (self.since and found and found.day < self.since):
                 continue
-            request = self.article_request(response.urljoin(link))
+            request = self.listed_request(response.urljoin(link), found)
             if request:
                 yield request
 
@@ -244,6 +274,7 @@ class NewsSpider(scrapy.Spider):
         except Exception:  # lxml raises several kinds for broken XML
             self.stats.inc_value("crescent/rejected/bad-sitemap")
             return
+        now = datetime.now(UTC)
         for count, entry in enumerate(sitemap):
             if count >= MAX_SITEMAP_URLS:
                 break
@@ -251,13 +282,11 @@ class NewsSpider(scrapy.Spider):
             if sitemap.type == "sitemapindex":
                 yield self.request(response.urljoin(loc), self.parse_sitemap)
                 continue
-            lastmod = (entry.get("lastmod") or "")[:10]
-            if self.since and re.match(r"\d{4}-\d{2}-\d{2}$", lastmod) and (
-                date.fromisoformat(lastmod) < self.since
-            ):
+            found = listed_date(entry.get("lastmod"), "sitemap", self.hints, now)
+            if self.since and found and found.day < self.since:
                 continue
             if self.is_article_url(loc):
-                request = self.article_request(response.urljoin(loc))
+                request = self.listed_request(response.urljoin(loc), found)
                 if request:
                     yield request
 
@@ -273,6 +302,31 @@ class NewsSpider(scrapy.Spider):
             return None
         return self.request(url, self.parse_article)
 
+    def listed_request(self, url: str, listed: FoundDate | None) -> scrapy.Request | None:
+        """An article request carrying the date its feed or sitemap gave (see parse_article).
+
+        The date also stays by article id: when a listing's request for the same URL was
+        scheduled first, the duplicate filter drops this one, and parse_article finds it there.
+        """
+        request = self.article_request(url)
+        if request is not None and listed is not None:
+            request.meta[LISTED_DATE] = listed
+            if len(self.listed_dates) < MAX_LISTED_DATES:
+                self.listed_dates[article_id(request.url)] = listed
+        return request
+
+    def listed_for(self, response: Response) -> FoundDate | None:
+        """The feed or sitemap date of the article on ``response``, if one was given."""
+        request = response.request
+        urls = [response.url]
+        if request is not None:
+            urls += [request.url, *request.meta.get("redirect_urls", [])]
+        kept = None
+        for url in urls:  # popped: each date is used once
+            kept = self.listed_dates.pop(article_id(clean_url(url)), None) or kept
+        given = request.meta.get(LISTED_DATE) if request is not None else None
+        return given or kept
+
     async def parse_article(self, response: Response) -> list[ArticleItem]:
         # A coroutine, not an async generator: Scrapy then counts the response as in work until
         # extraction is done, and stops downloading while too many pages wait (backpressure).
@@ -282,19 +336,26 @@ class NewsSpider(scrapy.Spider):
         if looks_binary(response.body):
             self.stats.inc_value("crescent/rejected/binary")
             return []
-        result = await self.extraction.extract(response.text, self.canonical_url(response),
-                                               self.hints)
+        result = await self.extract_page(response, self.canonical_url(response),
+                                         listed=self.listed_for(response))
         item = self.accept(result)
         if item is None:
             return []
         self.remember_alias(response, item)
         return [item]
 
+    async def extract_page(self, response: Response, url: str, **kwargs: Any
+                           ) -> Article | Rejection:
+        """The article on ``response`` (or why not), extracted in the pool from its bytes."""
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+        return await self.extraction.extract(response.body, url, self.hints,
+                                             encoding=content_type or None, **kwargs)
+
     def canonical_url(self, response: Response) -> str:
         """The page's canonical link when it stays on the same site, else the URL fetched."""
-        # A regex over the head, not an lxml tree of the whole page: the main process never
-        # parses article pages (the extraction workers do).
-        match = CANONICAL_LINK.search(response.text[:HEAD_CHARS])
+        # A regex over the head, not an lxml tree (nor a decoded copy) of the whole page: the
+        # crawl process never parses article pages; the extraction workers do.
+        match = CANONICAL_LINK.search(page_head(response))
         href = html.unescape(match[1] or match[2]) if match else None
         if href:
             candidate = clean_url(response.urljoin(href.strip()))

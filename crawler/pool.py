@@ -20,7 +20,7 @@ import signal
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 
-from crawler.extract import Article, Rejection, SourceHints, detect_language, extract
+from crawler.extract import Article, FoundDate, Rejection, SourceHints, detect_language, extract
 
 IN_FLIGHT_PER_WORKER = 2
 
@@ -77,16 +77,23 @@ class ExtractionPool:
                                                  initializer=_init_worker)
         return self._executor
 
-    async def extract(self, html: str, url: str, hints: SourceHints,
-                      now: datetime | None = None) -> Article | Rejection:
+    async def extract(self, body: bytes | str, url: str, hints: SourceHints, *,
+                      encoding: str | None = None, now: datetime | None = None,
+                      listed: FoundDate | None = None) -> Article | Rejection:
+        """Arguments as :func:`crawler.extract.extract`'s.
+
+        Pass the page's bytes and its ``Content-Type``: the worker decodes them (the crawl
+        process never holds the page as text, and bytes pickle in one copy).
+        """
         if self.workers == 0:
-            return extract(html, url, hints, now=now)
+            return extract(body, url, hints, encoding=encoding, now=now, listed=listed)
         if self._slots is None:
             self._slots = asyncio.Semaphore(IN_FLIGHT_PER_WORKER * self.workers)
         # Backpressure: pages wait here (and Scrapy stops downloading once its scraper slot
         # is full) instead of piling up, pickled, in the pool's queue.
         async with self._slots:
-            future = self._pool().submit(extract, html, url, hints, now=now)
+            future = self._pool().submit(extract, body, url, hints, encoding=encoding, now=now,
+                                         listed=listed)
             return await asyncio.wrap_future(future)
 
     def shutdown(self) -> None:

@@ -39,6 +39,11 @@ REDIRECT_MAX_TIMES = 5
 DEPTH_LIMIT = 8  # link hops from a start page
 CLOSESPIDER_PAGECOUNT = 20000  # responses per source and crawl
 COOKIES_ENABLED = False
+# Responses waiting for the extraction pool, in bytes, before the engine stops fetching. Scrapy's
+# 5 MB lets a thousand small pages (each with its request, headers and callback state) pile up.
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
+# Scrapy starts this many asyncio tasks for every response's output; an article page gives one item.
+CONCURRENT_ITEMS = 8
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # no listening ports on a crawler machine
 

@@ -3,6 +3,7 @@
 Every page and text here is written for the test; none is copied from a real site.
 """
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -405,6 +406,65 @@ def test_json_ld_body_when_the_page_renders_its_text_by_script():
     html = page("<p>Loading the story…</p>", head=ld)
     article = run(html, hints=SourceHints(min_words=20))
     assert article.text.startswith(EN_BODY.split(".")[0]) and "See the map." in article.text
+
+
+TEASER = "Mountain villages count the cost of the spring storms"
+
+
+def script_rendered(body: str, state: str = "") -> str:
+    """A page whose article exists only as JSON-LD articleBody, plus an optional app state."""
+    ld = ('<script type="application/ld+json">' + json.dumps({
+        "@type": "NewsArticle", "headline": "Flood relief reaches the valley",
+        "datePublished": "2025-03-02", "articleBody": body}) + "</script>")
+    return page("<p>Loading the story…</p>" + state, head=ld)
+
+
+def test_related_teaser_in_a_script_state_is_cut_from_the_json_ld_body():
+    # The body tree ships as JSON (htmlparser2's shape): the teaser is an h3 that is one link.
+    link = {"type": "a", "attribs": {"href": "https://news.example/world/spring-storms"},
+            "children": [{"type": "text", "data": TEASER}]}
+    tree = [{"type": "p", "children": [{"type": "text", "data": EN_BODY}]},
+            {"type": "h3", "children": [link]}]
+    state = "<script>window.__STATE__=" + json.dumps({"article": {"body": tree}}) + ";</script>"
+    body = f"{EN_BODY} {TEASER} {EN_BODY} {EN_BODY} {EN_BODY}"
+    article = run(script_rendered(body, state), hints=SourceHints(min_words=20))
+    assert TEASER not in article.text
+    assert "recedes and the roads are open again. Volunteers of" in article.text
+    assert article.text.count("Volunteers of the national society") == 4
+
+
+def test_related_teaser_paragraph_linked_in_markup_is_cut_from_the_json_ld_body():
+    state = f'<aside><h3><a href="/world/spring-storms">{TEASER}</a></h3></aside>'
+    body = "\n".join([EN_BODY, TEASER, EN_BODY.replace("Volunteers", "Nurses"), EN_BODY])
+    article = run(script_rendered(body, state), hints=SourceHints(min_words=20))
+    assert TEASER not in article.text and "Nurses of the national society" in article.text
+
+
+@pytest.mark.parametrize("state", [
+    # a link inside a sentence is not a teaser block
+    f'<p>Officials said <a href="/world/spring-storms">{TEASER}</a> was the headline.</p>',
+    # a block that is one link to another site is a source, not a related article
+    f'<p><a href="https://other.example/report">{TEASER}</a></p>',
+    # a link to the page itself
+    f'<h3><a href="/world/flood-relief">{TEASER}</a></h3>',
+])
+def test_article_text_that_only_looks_like_a_teaser_is_kept(state):
+    body = f"{EN_BODY} {TEASER}. {EN_BODY} {EN_BODY} {EN_BODY}"
+    article = run(script_rendered(body, state), hints=SourceHints(min_words=20))
+    assert TEASER in article.text
+
+
+def test_a_teaser_inside_a_sentence_of_the_body_is_kept():
+    state = f'<h3><a href="/world/spring-storms">{TEASER}</a></h3>'
+    body = f"{EN_BODY} Reporters wrote that {TEASER} in March. {EN_BODY} {EN_BODY} {EN_BODY}"
+    article = run(script_rendered(body, state), hints=SourceHints(min_words=20))
+    assert f"that {TEASER} in March" in article.text
+
+
+def test_html_entities_in_a_json_ld_body_are_decoded():
+    body = f"{EN_BODY}&nbsp;Food &amp; water arrived. {EN_BODY} {EN_BODY} {EN_BODY}"
+    article = run(script_rendered(body), hints=SourceHints(min_words=20))
+    assert "Food & water arrived." in article.text and "&nbsp;" not in article.text
 
 
 def test_seed_widget_lines_never_reach_the_text():

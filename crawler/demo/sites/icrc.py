@@ -18,6 +18,8 @@ documents ("Legal factsheet" for the factsheet, as seen on the real site); the l
 the pager's "first" link is ?page=0); country pages /{lang}/where-we-work/{region}/{country};
 robots.txt. No sitemap (not known). No publication-date metadata in <head>: the only date on an
 article page is the type/date/country line (the related block carries other articles' dates).
+One English article (``line_without_date``) shows no date on that line: only the feed dates it,
+and its feed time, 00:30 Geneva time, falls on the day before in UTC.
 
 Excluded: a download-only document page (a PDF summary too short to be an article) and the
 country pages the type/date/country line links to.
@@ -143,9 +145,11 @@ def split_contact(article: dict) -> tuple[list[str], str | None]:
 
 def _meta_line(article: dict) -> str:
     lang, country = article["lang"], article["country"]
+    day = ("" if article.get("line_without_date") else
+           f'<span class="date">{written_date(lang, article["date"])}</span> ')
     return (
         f'<div class="content-meta"><span class="content-type">{esc(type_label(article))}'
-        f'</span> <span class="date">{written_date(lang, article["date"])}</span> '
+        f"</span> {day}"
         f'<span class="country"><a href="{country_path(lang, country)}">'
         f"{esc(country_name(lang, country))}</a></span></div>"
     )
