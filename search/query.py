@@ -237,6 +237,9 @@ class SnippetMatcher:
         self.exacts: set[str] = set()
         self.patterns: list[tuple[str, re.Pattern[str]]] = []
         self._collect(query)
+        # Article words repeat (and the ten hits of a page share most of them): each distinct
+        # (word, language) is judged once per query.
+        self._seen: dict[tuple[str, str], bool] = {}
 
     def _collect(self, q: wq.Query) -> None:
         if isinstance(q, wq.Not):
@@ -264,6 +267,13 @@ class SnippetMatcher:
             self._collect(sub)
 
     def matches(self, word: str, lang: str) -> bool:
+        key = (word, lang)
+        found = self._seen.get(key)
+        if found is None:
+            found = self._seen[key] = self._matches(word, lang)
+        return found
+
+    def _matches(self, word: str, lang: str) -> bool:
         terms = word_terms(word, lang)
         if terms.stem in self.stems.get(lang, ()):
             return True

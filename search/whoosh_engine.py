@@ -1,25 +1,59 @@
 """The Whoosh engine (the default): pure Python, the index under ``DATA/index``.
 
-Filters by language, source and date never go through Whoosh's range queries (almost all of a
-date-filtered query's time in stock Whoosh): the day, language and source of every document are
-read once per opened index from its columns into memory, and a filter becomes a set of document
-numbers cut from a day-sorted array with bisect.
+Whoosh writes the index and parses queries; searching is mostly done here, because stock Whoosh
+spent tens to hundreds of milliseconds per query on a 100,000-article archive:
+
+- Filters by language, source and date never go through Whoosh's range queries: the day,
+  language and source of every document are read once per opened index from its columns, and a
+  filter becomes a set of document numbers cut from a day-sorted array with bisect.
+- Postings are written by ``CompactCodec``: Whoosh's block layout, but a block's document numbers
+  and frequencies are flat arrays compressed apart from the positions (Whoosh pickled all three
+  together, so every query unpickled positions it never used), and positions are arrays too.
+- ``_Executor`` runs the parsed query tree over whole posting blocks with C-level set and dict
+  operations: the matching set (exact totals, facets, counts over time) and Whoosh's own BM25F
+  scores for the top N. Whoosh's collector moves through a tree of matchers one document at a
+  time in Python, and counted the total by running the query a second time (its block-quality
+  skipping never applied to these many-field disjunctions). Phrases are checked on the positions
+  of the documents that hold every word; other query nodes fall back to Whoosh's matchers.
+
+The executor uses Whoosh internals (codec block fields, column readers) of the pinned
+whoosh-reloaded 2.7 line. Segments record their codec, so an index written by stock Whoosh is
+still read (by the slower path); ``crescent reindex`` rewrites it compactly.
 """
 
 from __future__ import annotations
 
 import bisect
+import heapq
 import os
 import shutil
+import struct
+import sys
 import threading
+import zlib
+from array import array
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import accumulate
+from math import ceil
 from pathlib import Path
+from pickle import dumps
 from typing import Any
 
 from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN,
+    WHOOSH3_HEADER_MAGIC,
+    W3Codec,
+    W3LeafMatcher,
+    W3PostingsWriter,
+)
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
-from whoosh.query import Every, Query
+from whoosh.formats import Positions
+from whoosh.query import Query
+from whoosh.system import _INT_SIZE, pack_uint
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from search.analysis import ANALYZED_LANGUAGES, analyzer_for
 from search.engine import Engine, Filters, Page, Stored, day_number
@@ -28,6 +62,7 @@ LANGUAGE_FIELDS = (*ANALYZED_LANGUAGES, "xx")
 INDEX_NAME = "articles"
 WRITER_TIMEOUT_S = 60.0  # another process (a second crawl, a reindex) may hold the lock
 REBUILD_LIMIT_MB = 512
+_NULL = type(wq.NullQuery)
 
 
 def build_schema() -> Schema:
@@ -48,6 +83,9 @@ def build_schema() -> Schema:
         analyzer = analyzer_for(None if lang == "xx" else lang)
         fields[f"title_{lang}"] = TEXT(analyzer=analyzer, phrase=True)
         fields[f"text_{lang}"] = TEXT(analyzer=analyzer, phrase=True)
+    for field in fields.values():
+        if isinstance(field, TEXT):
+            field.format = CompactPositions(field_boost=field.format.field_boost)
     return Schema(**fields)
 
 
@@ -67,6 +105,141 @@ def whoosh_document(document: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
+# --- postings layout -------------------------------------------------------------------------
+_BLOCK_HEAD = struct.Struct("<BI")  # weights kind, length of the (compressed) ids+weights part
+_ALL_ONES, _WEIGHT_ARRAY = 0, 1
+
+
+def _little(values: array) -> bytes:
+    if sys.byteorder == "big":
+        values = array(values.typecode, values)
+        values.byteswap()
+    return values.tobytes()
+
+
+def _from_little(typecode: str, data: bytes) -> array:
+    values = array(typecode)
+    values.frombytes(data)
+    if sys.byteorder == "big":
+        values.byteswap()
+    return values
+
+
+class CompactPositions(Positions):
+    """Whoosh's positions format with the positions as a flat array instead of a pickled list
+    of deltas: a phrase query decodes them for every document holding all its words, and
+    ``array.frombytes`` is several times faster than unpickling (the frequency prefix is
+    Whoosh's, so frequency and weight decode as before)."""
+
+    def encode(self, poslist: list[int]) -> bytes:
+        return pack_uint(len(poslist)) + _little(array("I", poslist))
+
+    def decode_positions(self, valuestring: bytes) -> list[int]:
+        return _from_little("I", valuestring[_INT_SIZE:]).tolist()
+
+
+class CompactPostingsWriter(W3PostingsWriter):
+    """Whoosh's postings blocks with document numbers and frequencies as flat arrays, apart
+    from the positions.
+
+    Whoosh pickles a block's ids, frequencies and positions together (each posting's positions
+    a pickled list) and compresses the lot, so finding and scoring the documents of a word
+    meant decompressing and unpickling every position too: most of a query's time. Here the
+    ids and frequencies are one small compressed array part read with ``array.frombytes``, and
+    the positions a second part decompressed only by phrase queries.
+    """
+
+    def _write_block(self, last: bool = False) -> None:
+        if not self._blockcount:
+            self._postfile.write(WHOOSH3_HEADER_MAGIC)
+        self._terminfo.add_block(self)
+        comp = self._compression
+        weights = self._weights
+        kind = _ALL_ONES if all(w == 1.0 for w in weights) else _WEIGHT_ARRAY
+        main = _little(array("I", self._ids))
+        if kind == _WEIGHT_ARRAY:
+            main += _little(array("f", weights))
+        values = self._values if self._format.fixed_value_size() != 0 else []
+        offsets = array("I", [0])
+        for value in values:
+            offsets.append(offsets[-1] + len(value))
+        rest = _little(offsets) + b"".join(values) if values else b""
+        if comp:
+            main = zlib.compress(main, comp)
+            rest = zlib.compress(rest, comp) if rest else rest
+        databytes = _BLOCK_HEAD.pack(kind, len(main)) + main + rest
+        ids = self._ids
+        infobytes = dumps((len(ids), ids[-1], self._maxweight, comp,
+                           length_to_byte(self._minlength), length_to_byte(self._maxlength)), 2)
+        blocklength = len(infobytes) + len(databytes)
+        self._postfile.write_int(-blocklength if last else blocklength)
+        self._postfile.write(infobytes)
+        self._postfile.write(databytes)
+        self._blockcount += 1
+        self._new_block()
+
+
+class CompactLeafMatcher(W3LeafMatcher):
+    """Reads the blocks ``CompactPostingsWriter`` writes (ids and weights as arrays)."""
+
+    def _read_data(self) -> None:
+        self._data = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
+
+    def _read_ids(self) -> None:
+        if self._data is None:
+            self._read_data()
+        kind, size = _BLOCK_HEAD.unpack_from(self._data)
+        start = _BLOCK_HEAD.size
+        main = self._data[start:start + size]
+        if self._compression:
+            main = zlib.decompress(main)
+        count = self._blocklength
+        self._ids = _from_little("I", main[:4 * count])
+        if kind == _ALL_ONES:
+            self._weights = array("f", [1.0]) * count
+        else:
+            self._weights = _from_little("f", main[4 * count:])
+
+    def _read_weights(self) -> None:
+        self._read_ids()
+
+    def _read_values(self) -> None:
+        if self._data is None:
+            self._read_data()
+        count = self._blocklength
+        if self._fixedsize == 0:
+            self._values = (None,) * count
+            return
+        _kind, size = _BLOCK_HEAD.unpack_from(self._data)
+        rest = self._data[_BLOCK_HEAD.size + size:]
+        if self._compression:
+            rest = zlib.decompress(rest)
+        offsets = _from_little("I", rest[:4 * (count + 1)])
+        blob = rest[4 * (count + 1):]
+        self._values = tuple(blob[offsets[i]:offsets[i + 1]] for i in range(count))
+
+
+class CompactCodec(W3Codec):
+    """Whoosh's codec with ``CompactPostingsWriter`` blocks (term vectors, unused, as before).
+
+    Each segment records its codec, so an index written before keeps being read as it was
+    written; segments written or merged from now on are compact.
+    """
+
+    def postings_writer(self, dbfile, byteids: bool = False):
+        if byteids:
+            return super().postings_writer(dbfile, byteids)
+        return CompactPostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=False,
+                                     compression=self._compression,
+                                     inlinelimit=self._inlinelimit)
+
+    def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
+        if terminfo.is_inlined():
+            return super().postings_reader(dbfile, terminfo, format_, term, scorer)
+        offset, length = terminfo.extent()
+        return CompactLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
+
+
 class _Columns:
     """Day, language and source of every document of one reader, for filters and counts."""
 
@@ -78,6 +251,46 @@ class _Columns:
         self.sorted_days = [self.days[n] for n in order]
         self.by_day = order
         self._sets: dict[tuple[str, str], frozenset[int]] = {}
+        self._facet_keys: tuple[list[int], list[tuple[str, str, str]]] | None = None
+        self._day_keys: tuple[list[int], list[str]] | None = None
+
+    def facet_counts(self, docs: Iterable[int]) -> dict[str, Counter]:
+        """Counts of ``docs`` by source, language and month.
+
+        Each document's (source, language, month) is one small integer, so a result is
+        counted in one C-level ``Counter`` pass and only the distinct keys are unpacked.
+        """
+        if self._facet_keys is None:
+            combos: dict[tuple[str, str, int], int] = {}
+            keys = [combos.setdefault((s, lang, day // 100), len(combos))
+                    for s, lang, day in zip(self.sources, self.languages, self.days,
+                                            strict=True)]
+            self._facet_keys = (keys, [(s, lang, _month(month * 100))
+                                       for s, lang, month in combos])
+        keys, combos = self._facet_keys
+        counts: dict[str, Counter] = {name: Counter() for name in ("source", "language",
+                                                                    "month")}
+        for key, count in Counter(map(keys.__getitem__, docs)).items():
+            source, language, month = combos[key]
+            counts["source"][source] += count
+            counts["language"][language] += count
+            counts["month"][month] += count
+        return counts
+
+    def day_language_counts(self, docs: Iterable[int]) -> Counter:
+        """Counts of ``docs`` by (day number, language), counted as ``facet_counts`` is."""
+        if self._day_keys is None:
+            languages = sorted(set(self.languages))
+            index = {lang: i for i, lang in enumerate(languages)}
+            keys = [day * len(languages) + index[lang]
+                    for day, lang in zip(self.days, self.languages, strict=True)]
+            self._day_keys = (keys, languages)
+        keys, languages = self._day_keys
+        counts: Counter = Counter()
+        for key, count in Counter(map(keys.__getitem__, docs)).items():
+            day, lang = divmod(key, len(languages))
+            counts[(day, languages[lang])] += count
+        return counts
 
     def docs_with(self, column: str, value: str) -> frozenset[int]:
         key = (column, value)
@@ -107,6 +320,399 @@ class _Columns:
         return allowed
 
 
+# --- query execution -------------------------------------------------------------------------
+class _Segment:
+    """One segment of the opened index: its reader, its first global document number, and the
+    per-document length bytes of the fields scored so far (read whole, once)."""
+
+    def __init__(self, searcher, offset: int) -> None:
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.offset = offset
+        self.doc_count = self.reader.doc_count_all()
+        self._lengths: dict[str, bytes] = {}
+
+    def lengths(self, fieldname: str) -> bytes:
+        """Whoosh's length byte of ``fieldname`` for every document of the segment."""
+        lengths = self._lengths.get(fieldname)
+        if lengths is None:
+            column = self.reader._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
+            raw = b"" if column is None else column._dbfile.get(column._basepos, column._count)
+            lengths = self._lengths[fieldname] = raw.ljust(self.doc_count, b"\0")
+        return lengths
+
+    def blocks(self, fieldname: str, btext: bytes) -> Iterator[tuple[Sequence[int],
+                                                                      Sequence[float]]]:
+        """The (document numbers, term frequencies) of a posting list, one block at a time.
+
+        Whoosh hands out postings one document at a time in Python; whole blocks come here as
+        arrays (compact blocks) or pickled tuples with the delta coding undone by
+        ``accumulate`` (an older index), which is what makes scoring every match cheap.
+        """
+        terms = self.reader._terms
+        if (fieldname, btext) not in terms:
+            return
+        matcher = terms.matcher(fieldname, btext, self.reader.schema[fieldname].format)
+        if isinstance(matcher, CompactLeafMatcher):
+            while matcher.is_active():
+                matcher._read_ids()
+                yield matcher._ids, matcher._weights
+                matcher._next_block()
+            return
+        if isinstance(matcher, W3LeafMatcher) and not matcher._byteids:  # an older index
+            while matcher.is_active():
+                if matcher._data is None:
+                    matcher._read_data()
+                matcher._read_weights()
+                yield tuple(accumulate(matcher._data[0])), matcher._weights
+                matcher._next_block()
+            return
+        ids, weights = [], []  # short posting lists are stored inline: a plain matcher
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+        yield ids, weights
+
+    def positions(self, fieldname: str, btext: bytes, fmt: Any,
+                  local: list[int]) -> dict[int, tuple[list[int], float]]:
+        """(positions, frequency) of a word in each of the sorted documents ``local``.
+
+        Compact blocks that hold none of them are passed over on their last id, without
+        being read; in the others only the wanted postings' positions are decoded.
+        """
+        out: dict[int, tuple[list[int], float]] = {}
+        matcher = self.reader._terms.matcher(fieldname, btext, fmt)
+        if isinstance(matcher, CompactLeafMatcher):
+            wanted, first = set(local), 0
+            while matcher.is_active() and first < len(local):
+                last = matcher.block_max_id()
+                if local[first] <= last:
+                    matcher._read_ids()
+                    ids = matcher._ids
+                    present = wanted.intersection(ids)
+                    if present:
+                        matcher._read_values()
+                        values, weights = matcher._values, matcher._weights
+                        for doc in present:
+                            i = ids.index(doc)
+                            out[doc] = (fmt.decode_positions(values[i]), weights[i])
+                    first = bisect.bisect_right(local, last, first)
+                matcher._next_block()
+            return out
+        for target in local:  # inline postings, an older index: Whoosh's matcher
+            if not matcher.is_active():
+                break
+            if matcher.id() < target:
+                matcher.skip_to(target)
+                if not matcher.is_active():
+                    break
+            if matcher.id() == target:
+                out[target] = (matcher.value_as("positions"), matcher.weight())
+        return out
+
+
+Scores = dict[int, float]
+
+
+class _Executor:
+    """Runs a parsed query tree on an opened searcher: the set of matching documents (totals,
+    facets, counts over time) or their BM25F scores (ranking), the scores being Whoosh's own.
+
+    Term postings are read a block at a time into sets and dicts (a few C-level operations and
+    one line of arithmetic per posting); And, Or, Not, AndNot, AndMaybe, prefixes and wildcards
+    combine them as Whoosh's matchers would, phrases are checked on positions, and any other
+    node is run by Whoosh's own matcher.
+    """
+
+    def __init__(self, searcher) -> None:
+        self.searcher = searcher
+        self.segments = [_Segment(sub, offset) for sub, offset in searcher.leaf_searchers()]
+        self.doc_count_all = searcher.doc_count_all()
+        self.deleted: set[int] = set()
+        for segment in self.segments:
+            if segment.reader.has_deletions():
+                self.deleted.update(segment.offset + n
+                                    for n in segment.reader.deleted_docs_set)
+        self.schema = searcher.schema
+        self.weighting = searcher.weighting
+        self._norms: dict[str, list[float]] = {}
+
+    # --- entry points -------------------------------------------------------------------
+    def docs(self, query: Query, within: set[int] | None) -> set[int]:
+        """Every live document ``query`` matches (only among ``within`` when given)."""
+        docs = self._docs(query, within)
+        if within is not None:
+            docs &= within
+        docs.difference_update(self.deleted)
+        return docs
+
+    def scores(self, query: Query, within: set[int] | None) -> Scores:
+        """The score of every live document ``query`` matches (only among ``within``)."""
+        scores = self._scores(query, within)
+        if within is not None:
+            scores = {d: s for d, s in scores.items() if d in within}
+        for doc in self.deleted:
+            scores.pop(doc, None)
+        return scores
+
+    # --- terms --------------------------------------------------------------------------
+    def _btext(self, fieldname: str, text: Any) -> bytes | None:
+        if fieldname not in self.schema:
+            return None
+        try:
+            return self.schema[fieldname].to_bytes(text)
+        except ValueError:
+            return None
+
+    def _term_docs(self, out: set[int], fieldname: str, btext: bytes) -> None:
+        for segment in self.segments:
+            offset = segment.offset
+            for ids, _weights in segment.blocks(fieldname, btext):
+                out.update(map(offset.__add__, ids) if offset else ids)
+
+    def _norm(self, fieldname: str) -> list[float]:
+        """BM25's length normalisation for each of Whoosh's 256 length bytes of a field."""
+        norm = self._norms.get(fieldname)
+        if norm is None:
+            weighting = self.weighting
+            b = getattr(weighting, "_field_B", {}).get(fieldname, weighting.B)
+            avgfl = self.searcher.avg_field_length(fieldname) or 1
+            k1 = weighting.K1
+            norm = [k1 * ((1 - b) + b * byte_to_length(n or 1) / avgfl) for n in range(256)]
+            self._norms[fieldname] = norm
+        return norm
+
+    def _term_scores(self, acc: Scores, fieldname: str, btext: bytes, boost: float,
+                     within: set[int] | None) -> None:
+        """Add BM25F(term) × boost of each document to ``acc`` (Whoosh's formula and stats)."""
+        if not self.schema[fieldname].scorable:  # ID fields score their weight, as in Whoosh
+            for segment in self.segments:
+                for ids, weights in segment.blocks(fieldname, btext):
+                    for doc, tf in zip(ids, weights, strict=True):
+                        doc += segment.offset
+                        if within is None or doc in within:
+                            acc[doc] = acc.get(doc, 0.0) + boost * tf
+            return
+        text = btext.decode("utf-8")
+        scale = self.searcher.idf(fieldname, text) * (self.weighting.K1 + 1) * boost
+        norm = self._norm(fieldname)
+        get = acc.get
+        for segment in self.segments:
+            lengths, offset = segment.lengths(fieldname), segment.offset
+            for ids, weights in segment.blocks(fieldname, btext):
+                if within is None:
+                    for doc, tf in zip(ids, weights, strict=True):
+                        acc[doc + offset] = (get(doc + offset, 0.0)
+                                             + scale * tf / (tf + norm[lengths[doc]]))
+                else:
+                    for doc, tf in zip(ids, weights, strict=True):
+                        if doc + offset in within:
+                            acc[doc + offset] = (get(doc + offset, 0.0)
+                                                 + scale * tf / (tf + norm[lengths[doc]]))
+
+    def _expansions(self, query: wq.MultiTerm) -> list[bytes]:
+        fieldname = query.field()
+        found: set[bytes] = set()
+        for segment in self.segments:
+            found.update(t for t in query._btexts(segment.reader) if t)
+        return sorted(found) if fieldname in self.schema else []
+
+    # --- document sets ------------------------------------------------------------------
+    def _all(self, within: set[int] | None) -> set[int]:
+        return set(within) if within is not None else set(range(self.doc_count_all))
+
+    def _docs(self, q: Query, within: set[int] | None) -> set[int]:
+        if isinstance(q, wq.Term):
+            out: set[int] = set()
+            btext = self._btext(q.fieldname, q.text)
+            if btext is not None:
+                self._term_docs(out, q.fieldname, btext)
+            return out
+        if isinstance(q, wq.Or) and not (q.minmatch or q.scale):
+            out = set()
+            for sub in q.subqueries:
+                out |= self._docs(sub, within)
+            return out
+        if isinstance(q, wq.And):
+            positive = [s for s in q.subqueries if not isinstance(s, wq.Not)]
+            if not positive:
+                return self._fallback_docs(q, within)
+            sets = sorted((self._docs(s, within) for s in positive), key=len)
+            out = sets[0].intersection(*sets[1:])
+            for sub in q.subqueries:
+                if isinstance(sub, wq.Not) and out:
+                    out -= self._docs(sub.query, within)
+            return out
+        if isinstance(q, wq.AndNot):
+            return self._docs(q.a, within) - self._docs(q.b, within)
+        if isinstance(q, wq.AndMaybe):
+            return self._docs(q.a, within)
+        if isinstance(q, wq.Not):
+            return self._all(within) - self._docs(q.query, within)
+        if isinstance(q, wq.Every) and not q.fieldname:
+            return self._all(within)
+        if isinstance(q, _NULL):
+            return set()
+        if isinstance(q, wq.MultiTerm):
+            out = set()
+            for btext in self._expansions(q):
+                self._term_docs(out, q.field(), btext)
+            return out
+        return self._fallback_docs(q, within)
+
+    # --- scores -------------------------------------------------------------------------
+    def _scores(self, q: Query, within: set[int] | None) -> Scores:
+        boost = getattr(q, "boost", 1.0)
+        if isinstance(q, wq.Term):
+            acc: Scores = {}
+            btext = self._btext(q.fieldname, q.text)
+            if btext is not None:
+                self._term_scores(acc, q.fieldname, btext, boost, within)
+            return acc
+        if isinstance(q, wq.Or) and not (q.minmatch or q.scale):
+            # A union's score is the sum of its matching parts' scores (Whoosh's UnionMatcher);
+            # terms are added straight into one dict.
+            acc = {}
+            for sub in q.subqueries:
+                if isinstance(sub, wq.Term):
+                    btext = self._btext(sub.fieldname, sub.text)
+                    if btext is not None:
+                        self._term_scores(acc, sub.fieldname, btext, sub.boost * boost, within)
+                    continue
+                part = _boost(self._scores(sub, within), boost)
+                if len(part) > len(acc):
+                    acc, part = part, acc
+                get = acc.get
+                for doc, score in part.items():
+                    acc[doc] = get(doc, 0.0) + score
+            return acc
+        if isinstance(q, wq.And):
+            positive = [s for s in q.subqueries if not isinstance(s, wq.Not)]
+            if not positive:
+                return self._fallback_scores(q, within)
+            parts = sorted((self._scores(s, within) for s in positive), key=len)
+            acc = parts[0]
+            for part in parts[1:]:
+                acc = {d: s + part[d] for d, s in acc.items() if d in part}
+            for sub in q.subqueries:
+                if isinstance(sub, wq.Not) and acc:
+                    # Whoosh's inverse matcher adds 1 to the score of what it lets through.
+                    excluded = self._docs(sub.query, within)
+                    acc = {d: s + 1.0 for d, s in acc.items() if d not in excluded}
+            return _boost(acc, boost)
+        if isinstance(q, wq.AndNot):
+            excluded = self._docs(q.b, within)
+            return _boost({d: s for d, s in self._scores(q.a, within).items()
+                           if d not in excluded}, boost)
+        if isinstance(q, wq.AndMaybe):
+            acc = self._scores(q.a, within)
+            extra = self._scores(q.b, within)
+            return _boost({d: s + extra.get(d, 0.0) for d, s in acc.items()}, boost)
+        if isinstance(q, _NULL):
+            return {}
+        if isinstance(q, wq.Not):
+            return dict.fromkeys(self._docs(q, within), 1.0)
+        if isinstance(q, wq.Every) and not q.fieldname:
+            return dict.fromkeys(self._all(within), boost)  # Whoosh: every document, boost
+        if isinstance(q, wq.MultiTerm):
+            fieldname = q.field()
+            acc = {}
+            # Whoosh ORs the expanded terms; their scores add up even when the query asks for a
+            # constant score (its matcher ignores that), and so do they here.
+            for btext in self._expansions(q):
+                self._term_scores(acc, fieldname, btext, boost, within)
+            return acc
+        return self._fallback_scores(q, within)
+
+    # --- phrases ------------------------------------------------------------------------
+    def _phrase(self, q: wq.Phrase, within: set[int] | None, score: bool) -> Scores:
+        """Documents with the words of ``q`` in order, at most ``slop`` positions apart, and
+        Whoosh's phrase score: the sum of the words' scores.
+
+        Only the documents holding every word (a set intersection) have their positions read;
+        Whoosh's phrase matcher walked and compared every document of its words.
+        """
+        fieldname = q.fieldname
+        btexts = [self._btext(fieldname, word) for word in q.words]
+        if not btexts or None in btexts:
+            return {}
+        fmt = self.schema[fieldname].format
+        scales = [self.searcher.idf(fieldname, b.decode("utf-8")) * (self.weighting.K1 + 1)
+                  * q.boost for b in btexts] if score else []
+        norm = self._norm(fieldname) if score else []
+        out: Scores = {}
+        for segment in self.segments:
+            offset = segment.offset
+            candidates: set[int] | None = None
+            for btext in sorted(set(btexts)):
+                ids: set[int] = set()
+                for block_ids, _weights in segment.blocks(fieldname, btext):
+                    ids.update(block_ids)
+                candidates = ids if candidates is None else candidates & ids
+                if not candidates:
+                    break
+            if within is not None and candidates:
+                candidates = {d for d in candidates if d + offset in within}
+            if not candidates:
+                continue
+            local = sorted(candidates)
+            # Positions and frequencies of each word in each candidate document.
+            found = {btext: segment.positions(fieldname, btext, fmt, local)
+                     for btext in set(btexts)}
+            lengths = segment.lengths(fieldname) if score else b""
+            for doc in local:
+                ends = set(found[btexts[0]][doc][0])
+                for btext in btexts[1:]:
+                    ends = {p for p in found[btext][doc][0]
+                            if any(1 <= p - e <= q.slop for e in ends)}
+                    if not ends:
+                        break
+                if not ends:
+                    continue
+                total = 0.0
+                for btext, scale in zip(btexts, scales, strict=False):
+                    tf = found[btext][doc][1]
+                    total += scale * tf / (tf + norm[lengths[doc]])
+                out[doc + offset] = total if score else 1.0
+        return out
+
+    # --- Whoosh's own matchers, for everything else -------------------------------------
+    def _walk(self, q: Query, within: set[int] | None, score: bool) -> Scores:
+        context = self.searcher.context() if score else self.searcher.boolean_context()
+        out: Scores = {}
+        for segment in self.segments:
+            matcher = q.matcher(segment.searcher, context)
+            offset = segment.offset
+            while matcher.is_active():
+                doc = matcher.id() + offset
+                if within is None or doc in within:
+                    out[doc] = matcher.score() if score else 1.0
+                matcher.next()
+        return out
+
+    def _fallback_docs(self, q: Query, within: set[int] | None) -> set[int]:
+        if _is_phrase(q, self.schema):
+            return set(self._phrase(q, within, score=False))
+        return set(self._walk(q, within, score=False))
+
+    def _fallback_scores(self, q: Query, within: set[int] | None) -> Scores:
+        if _is_phrase(q, self.schema):
+            return self._phrase(q, within, score=True)
+        return self._walk(q, within, score=True)
+
+
+def _is_phrase(q: Query, schema: Schema) -> bool:
+    """A phrase this module matches itself (Whoosh reports the other cases' errors)."""
+    return (isinstance(q, wq.Phrase) and q.fieldname in schema
+            and bool(schema[q.fieldname].format)
+            and schema[q.fieldname].format.supports("positions"))
+
+
+def _boost(scores: Scores, boost: float) -> Scores:
+    return scores if boost == 1.0 else {d: s * boost for d, s in scores.items()}
+
+
 class WhooshEngine(Engine):
     """Whoosh index with per-language stemmed fields, ASCII, name and exact fields."""
 
@@ -116,6 +722,7 @@ class WhooshEngine(Engine):
         super().__init__(directory)
         self._searcher = None
         self._columns: _Columns | None = None
+        self._executor: _Executor | None = None
 
     # --- writing ------------------------------------------------------------------------
     def exists(self) -> bool:
@@ -131,7 +738,7 @@ class WhooshEngine(Engine):
         documents = list(documents)
         if not documents:
             return 0
-        writer = self.open().writer(timeout=WRITER_TIMEOUT_S, limitmb=32)
+        writer = self.open().writer(timeout=WRITER_TIMEOUT_S, limitmb=32, codec=CompactCodec())
         try:
             for document in documents:
                 writer.update_document(**whoosh_document(document))
@@ -146,7 +753,7 @@ class WhooshEngine(Engine):
         ids = list(ids)
         if not ids or not self.exists():
             return 0
-        writer = self.open().writer(timeout=WRITER_TIMEOUT_S)
+        writer = self.open().writer(timeout=WRITER_TIMEOUT_S, codec=CompactCodec())
         try:
             for doc_id in ids:
                 writer.delete_by_term("id", doc_id)
@@ -166,7 +773,7 @@ class WhooshEngine(Engine):
         # (one segment each, not merged at the end). Forking is only safe with no other thread.
         procs = min(2, os.cpu_count() or 1) if threading.active_count() == 1 else 1
         writer = index.writer(limitmb=REBUILD_LIMIT_MB // procs, procs=procs,
-                              multisegment=procs > 1)
+                              multisegment=procs > 1, codec=CompactCodec())
         count = 0
         try:
             for document in documents:
@@ -186,6 +793,7 @@ class WhooshEngine(Engine):
             self._searcher.close()
         self._searcher = None
         self._columns = None
+        self._executor = None
 
     def searcher(self):
         """A searcher kept open between queries (reopened when the index has changed)."""
@@ -194,7 +802,15 @@ class WhooshEngine(Engine):
         if self._searcher is None:
             self._searcher = self.open().searcher()
             self._columns = None
+            self._executor = None
         return self._searcher
+
+    def executor(self) -> _Executor:
+        """The query executor of the open searcher (its length arrays are kept with it)."""
+        searcher = self.searcher()
+        if self._executor is None:
+            self._executor = _Executor(searcher)
+        return self._executor
 
     def columns(self) -> _Columns:
         searcher = self.searcher()
@@ -207,58 +823,44 @@ class WhooshEngine(Engine):
         if not self.exists():
             return Page(0, [])
         searcher = self.searcher()
-        allowed = self.columns().allowed(filters)
-        kwargs: dict[str, Any] = {"filter": allowed}
+        columns = self.columns()
+        executor = self.executor()
+        allowed = columns.allowed(filters)
+        # Exact totals come with the matching set; only the top page*limit are sorted.
+        ranked: list[tuple[int, float | None]]
         if sort == "date":
-            kwargs.update(sortedby="day", reverse=True)
-        results = searcher.search_page(query, page, pagelen=limit, **kwargs)
+            docs = executor.docs(query, allowed)
+            total = len(docs)
+            newest = heapq.nlargest(page * limit, docs, key=columns.days.__getitem__)
+            ranked = [(doc, None) for doc in sorted(newest, key=lambda d: (-columns.days[d], d))]
+        else:
+            scores = executor.scores(query, allowed)
+            total = len(scores)
+            best = heapq.nlargest(page * limit, scores.items(), key=_second)
+            ranked = sorted(best, key=lambda item: (-item[1], item[0]))
+        # A page past the last shows the last page, as Whoosh's search_page does.
+        page = min(page, max(1, ceil(total / limit)))
         hits = []
-        for hit in results:
-            stored = hit.fields()
+        for doc, score in ranked[(page - 1) * limit:page * limit]:
+            stored = searcher.stored_fields(doc)
             hits.append(Stored(
                 id=stored["id"], url=stored["url"], source=stored["source"],
                 language=stored["language"], title=stored["title"], day=stored["day"],
-                path=stored["path"], score=None if sort == "date" else float(hit.score or 0.0)))
-        return Page(results.total, hits)
+                path=stored["path"], score=score))
+        return Page(total, hits)
 
-    def _matching(self, query: Query, filters: Filters) -> Iterable[int]:
-        searcher = self.searcher()
-        allowed = self.columns().allowed(filters)
-        if isinstance(query, Every):
-            return allowed if allowed is not None else range(searcher.doc_count_all())
-        docs = searcher.docs_for_query(query)
-        return docs if allowed is None else (n for n in docs if n in allowed)
+    def _matching(self, query: Query, filters: Filters) -> set[int]:
+        return self.executor().docs(query, self.columns().allowed(filters))
 
     def facets(self, query: Query, filters: Filters) -> dict[str, Counter]:
-        counts: dict[str, Counter] = {name: Counter() for name in ("source", "language", "month")}
         if not self.exists():
-            return counts
-        columns = self.columns()
-        deleted = self._deleted()
-        for n in self._matching(query, filters):
-            if n in deleted:
-                continue
-            counts["source"][columns.sources[n]] += 1
-            counts["language"][columns.languages[n]] += 1
-            counts["month"][_month(columns.days[n])] += 1
-        return counts
+            return {name: Counter() for name in ("source", "language", "month")}
+        return self.columns().facet_counts(self._matching(query, filters))
 
     def day_counts(self, query: Query, filters: Filters) -> Counter:
-        counts: Counter = Counter()
         if not self.exists():
-            return counts
-        columns = self.columns()
-        deleted = self._deleted()
-        for n in self._matching(query, filters):
-            if n not in deleted:
-                counts[(columns.days[n], columns.languages[n])] += 1
-        return counts
-
-    def _deleted(self) -> set[int]:
-        reader = self.searcher().reader()
-        if not reader.has_deletions():
-            return set()
-        return {n for n in range(reader.doc_count_all()) if reader.is_deleted(n)}
+            return Counter()
+        return self.columns().day_language_counts(self._matching(query, filters))
 
     def indexed_ids(self) -> set[str]:
         if not self.exists():
@@ -274,6 +876,10 @@ class WhooshEngine(Engine):
 
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.directory.rglob("*") if p.is_file())
+
+
+def _second(item: tuple[int, float]) -> float:
+    return item[1]
 
 
 def _month(day: int) -> str:

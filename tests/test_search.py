@@ -170,3 +170,112 @@ def test_facets_and_counts_over_time(data_dir):
     assert rows[("2025-03", "ru")]["total"] == 0
     weeks = timeline(data_dir, {"q": "Kızılay"}, by="week").periods()
     assert weeks == ["2025-W09", "2025-W47"]  # 2025-03-02 is the Sunday of week 9
+
+
+# --- the Whoosh engine's own query executor -------------------------------------------------
+def _synthetic_documents(count, start=0):
+    from benchmarks.search import Corpus, relative_path
+
+    corpus = Corpus(11)
+    return [document_for(record, relative_path(record))
+            for record in map(corpus.article, range(start, start + count))]
+
+
+def _executor_queries(documents):
+    """Queries of every shape the parser makes, from words the documents really contain."""
+    from search.analysis import words
+
+    by_lang = {}
+    for document in documents:
+        by_lang.setdefault(document["language"], []).append(document)
+    queries = ["Aslanov", "Ашхабад", "Acilova", "*", "source:icrc", "language:tr Aslanov"]
+    for _lang, docs in sorted(by_lang.items()):
+        text = words(docs[0]["text"])
+        long = [w for w in text if len(w) > 5]
+        queries += [long[0], f"{long[1]} {long[2]}", f'"{text[3]} {text[4]}"',
+                    f"{long[0]} OR {long[3]}", f"{long[0]} NOT {long[1]}", f"{long[4][:4]}*",
+                    f"title:{words(docs[1]['title'])[2]}", f'"{long[0]}"']
+    return queries
+
+
+def _whoosh_reference(engine, text, allowed):
+    """Whoosh's own top ten scores and its count of matching documents.
+
+    Every match is scored (``limit=None``): Whoosh's top-N collector drops documents of a later
+    segment that belong in the top ten (a conjunction's bound is carried across segments).
+    """
+    from search.query import parse_query
+
+    query = parse_query(text)
+    searcher = engine.searcher()
+    results = searcher.search(query, limit=None, filter=allowed)
+    matching = {n for n in searcher.docs_for_query(query) if allowed is None or n in allowed}
+    return sorted((round(hit.score, 5) for hit in results), reverse=True)[:10], len(matching)
+
+
+def test_whoosh_executor_gives_whoosh_scores_and_totals(tmp_path):
+    """Totals, facets and the ranking equal stock Whoosh's across segments and deletions."""
+    from datetime import date
+
+    from search.query import parse_query
+    from search.whoosh_engine import WhooshEngine
+
+    documents = _synthetic_documents(300)
+    engine = WhooshEngine(tmp_path / "index")
+    engine.update(documents[:200])
+    engine.update(documents[200:])  # a second segment
+    engine.delete([documents[5]["id"], documents[250]["id"]])
+    assert len(engine.searcher().leaf_searchers()) == 2
+    filters = [Filters(), Filters(languages=("ru",)),
+               Filters(since=date(2016, 1, 1), until=date(2020, 12, 31))]
+    checked = 0
+    for text in _executor_queries(documents):
+        for flt in filters:
+            allowed = engine.columns().allowed(flt)
+            scores, total = _whoosh_reference(engine, text, allowed)
+            page = engine.search(parse_query(text), flt, limit=10, page=1, sort="relevance")
+            assert page.total == total, text
+            if not text.endswith("*"):  # Whoosh scores a prefix's terms ORed by index size
+                assert [round(hit.score, 5) for hit in page.hits] == scores, text
+            assert sum(engine.facets(parse_query(text), flt)["language"].values()) == total
+            checked += total > 0
+    assert checked > 30
+
+
+def test_an_index_written_by_stock_whoosh_is_still_read(tmp_path):
+    from whoosh import index as whoosh_index
+    from whoosh.codec.whoosh3 import W3Codec
+    from whoosh.formats import Positions
+
+    from search.query import parse_query
+    from search.whoosh_engine import (
+        INDEX_NAME,
+        CompactCodec,
+        WhooshEngine,
+        build_schema,
+        whoosh_document,
+    )
+
+    documents = _synthetic_documents(120)
+    schema = build_schema()
+    for name in schema.names():
+        if schema[name].format and schema[name].format.supports("positions"):
+            schema[name].format = Positions()
+    (tmp_path / "stock").mkdir()
+    stock = whoosh_index.create_in(tmp_path / "stock", schema, indexname=INDEX_NAME)
+    writer = stock.writer()  # Whoosh's own codec: pickled blocks and positions
+    for document in documents:
+        writer.add_document(**whoosh_document(document))
+    writer.commit()
+    old, new = WhooshEngine(tmp_path / "stock"), WhooshEngine(tmp_path / "compact")
+    new.update(documents)
+    assert type(old.searcher().reader().codec()) is W3Codec
+    assert type(new.searcher().reader().codec()) is CompactCodec
+    for text in _executor_queries(documents):
+        query = parse_query(text)
+        pages = [engine.search(query, Filters(), limit=10, page=1, sort="relevance")
+                 for engine in (old, new)]
+        assert pages[0].total == pages[1].total, text
+        assert [h.id for h in pages[0].hits] == [h.id for h in pages[1].hits], text
+    old.update(_synthetic_documents(10, start=500))  # a compact segment beside stock ones
+    assert old.search(parse_query("*"), Filters(), limit=1, page=1, sort="date").total == 130
