@@ -149,31 +149,51 @@ def serve(site: GeneratedSite) -> ThreadingHTTPServer:
     return server
 
 
-def measure(command: list[str], cwd: Path) -> tuple[float, float, float, str]:
-    """Run ``command``; wall seconds, CPU seconds of the whole tree, peak tree PSS (MiB)."""
+def pss_kib(pid: int) -> int:
+    """Proportional set size of a process (shared pages divided among their users), in KiB."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def measure(command: list[str], cwd: Path) -> tuple[float, float, float, float, str]:
+    """Run ``command``; wall seconds, CPU seconds of the whole tree, peak tree PSS and the top
+    process's part of it (MiB). smaps_rollup is read, not smaps: sampling must not eat the CPU
+    the crawl is measured on."""
     started = time.monotonic()
     process = psutil.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            text=True)
-    peak = 0
+    output: list[str] = []
+    reader = threading.Thread(target=lambda: output.extend(process.stdout or []), daemon=True)
+    reader.start()
+    peak = top_peak = 0
     cpu_by_pid: dict[int, float] = {}
     while process.poll() is None:
         try:
             tree = [process, *process.children(recursive=True)]
-            rss = 0
-            for member in tree:
-                with_info = member.as_dict(["memory_full_info", "cpu_times"])
-                if with_info["memory_full_info"]:  # PSS: shared pages counted once in total
-                    rss += with_info["memory_full_info"].pss
-                if with_info["cpu_times"]:
-                    times = with_info["cpu_times"]
-                    cpu_by_pid[member.pid] = times.user + times.system
-            peak = max(peak, rss)
         except psutil.Error:
-            pass
-        time.sleep(0.05)
-    output = process.stdout.read() if process.stdout else ""
+            break
+        total = top = 0
+        for member in tree:
+            pss = pss_kib(member.pid)
+            total += pss
+            top = pss if member is process else top
+            try:
+                times = member.cpu_times()
+                cpu_by_pid[member.pid] = times.user + times.system
+            except psutil.Error:
+                pass
+        if total > peak:
+            peak, top_peak = total, top
+        time.sleep(0.1)
+    reader.join(timeout=5)
     wall = time.monotonic() - started
-    return wall, sum(cpu_by_pid.values()), peak / 2**20, output
+    return wall, sum(cpu_by_pid.values()), peak / 1024, top_peak / 1024, "".join(output)
 
 
 def main() -> None:
@@ -191,19 +211,20 @@ def main() -> None:
             script = Path(scratch, f"bench_{inline}.py")
             script.write_text(BASELINE_SPIDER.format(inline=inline, base=base))
             out = Path(scratch, f"out_{inline}.jsonl")
-            wall, cpu, peak, log = measure(
+            wall, cpu, peak, _top, log = measure(
                 [sys.executable, "-m", "scrapy", "runspider", str(script), "-o", str(out)],
                 cwd=Path(scratch))
             items = sum(1 for _ in out.open()) if out.exists() else 0
             rows.append((label, items, wall, cpu, peak))
         data = Path(scratch, "data")
-        wall, cpu, peak, log = measure(
+        wall, cpu, peak, top, log = measure(
             [sys.executable, "-m", "cli", "crawl", "--site", f"{base}/list/1",
              "--article-pattern", r"/article/\d+$", "--data", str(data),
              "-s", "CLOSESPIDER_PAGECOUNT=0", "-s", "DEPTH_LIMIT=0",
              "-s", f"CRESCENT_MAX_LISTING_PAGES={site.listings + 5}"], cwd=REPO)
         archived = sum(1 for _ in (data / "archive").rglob("*.json"))
         rows.append(("crescent (pool, archive, index)", archived, wall, cpu, peak))
+        crawl_process_peak = top
         if archived < args.articles * 0.95:
             print(log[-3000:])
     server.shutdown()
@@ -217,6 +238,8 @@ def main() -> None:
         rate = items / wall if wall else 0.0
         print(f"{label:<34}{items:>9}{wall:>9.1f}{rate:>8.1f}{rate / inline_rate:>9.2f}x"
               f"{cpu / wall:>11.2f}{peak:>10.0f}")
+    print(f"\nAt crescent's peak its crawl process held {crawl_process_peak:.0f} MiB (PSS), its "
+          "extraction workers and index writer the rest.")
 
 
 if __name__ == "__main__":

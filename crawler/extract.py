@@ -759,6 +759,27 @@ def page_metadata(tree: lxml_html.HtmlElement) -> Any:
     return meta
 
 
+# trafilatura's justext fallback scores paragraphs by the stop words of every language justext
+# knows (154,000 words, ~25 MiB in every extraction process). crescent keeps tr/ru/en and tells
+# their neighbours apart; their stop words give those pages the same scores.
+JUSTEXT_LANGUAGES = ("English", "Russian", "Turkish", "Ukrainian", "Belarusian", "Bulgarian",
+                     "Azerbaijani", "Kazakh", "Kyrgyz", "Turkmen", "Uzbek")
+
+
+def limit_justext_stoplist(languages: tuple[str, ...] = JUSTEXT_LANGUAGES) -> int:
+    """Give trafilatura's justext fallback the stop words of ``languages``; returns their count."""
+    from justext import get_stoplist
+    from trafilatura import external
+
+    words = tuple(sorted({word for name in languages for word in get_stoplist(name)}))
+    external.JT_STOPLIST = words
+    return len(words)
+
+
+with contextlib.suppress(ImportError, AttributeError, ValueError):  # a trafilatura that changed
+    limit_justext_stoplist()
+
+
 def _load_tree(html_text: str) -> lxml_html.HtmlElement | None:
     tree = trafilatura.utils.load_html(html_text)
     return tree if tree is not None and len(tree) else None

@@ -13,6 +13,7 @@ with a live reactor and its threads is not safe.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import multiprocessing
 import os
@@ -26,7 +27,15 @@ IN_FLIGHT_PER_WORKER = 2
 
 
 def _warm_up() -> None:
+    """Load what extraction otherwise loads lazily: in the parent, it is shared by the workers."""
     detect_language("warm up the language model once per worker")
+    # trafilatura's justext fallback builds a stop-word set of every language (~25 MiB) on its
+    # first use; built after the fork, each worker would hold its own copy.
+    with contextlib.suppress(ImportError, AttributeError):
+        from justext.core import define_stoplist
+        from trafilatura import external
+
+        define_stoplist(external.JT_STOPLIST or external.jt_stoplist_init())
 
 
 def _init_worker() -> None:

@@ -738,7 +738,9 @@ class WhooshEngine(Engine):
         documents = list(documents)
         if not documents:
             return 0
-        writer = self.open().writer(timeout=WRITER_TIMEOUT_S, limitmb=32, codec=CompactCodec())
+        # A crawl adds small batches: a small pool keeps the writer process small when a commit
+        # merges segments (32 MiB peaked the writer at ~130 MiB; 8 MiB costs ~10 % more time).
+        writer = self.open().writer(timeout=WRITER_TIMEOUT_S, limitmb=8, codec=CompactCodec())
         try:
             for document in documents:
                 writer.update_document(**whoosh_document(document))

@@ -9,7 +9,7 @@ import pytest
 from scrapy.http import HtmlResponse
 
 from crawler.demo import ReplicaServer, build_site
-from crawler.generic import looks_like_listing, source_name_for
+from crawler.generic import feed_links, looks_like_listing, source_name_for
 from tests.conftest import crescent
 
 
@@ -58,3 +58,14 @@ def test_generic_crawl_archives_the_articles_and_nothing_else(tmp_path, source, 
     host = urlsplit(site.real_root).hostname.removeprefix("www.").replace(".", "_")
     assert {r["source"] for r in records} == {host}
     assert "not-article" in result.stdout  # listings were walked, and said so
+
+
+def test_feed_links_are_read_from_the_head_without_parsing_the_page():
+    head = ('<head><link rel="stylesheet" href="/s.css">'
+            '<link rel="alternate" type="application/rss+xml" href="/rss?a=1&amp;b=2">'
+            "<LINK TYPE='application/atom+xml' REL='alternate' HREF='/atom.xml'>"
+            '<link rel=alternate type=application/feed+json href=/feed.json>'
+            '<link rel="alternate" hreflang="ru" href="/ru/">'
+            '<link rel="alternate stylesheet" type="text/css" href="/alt.css"></head>')
+    assert feed_links(head) == ["/rss?a=1&b=2", "/atom.xml", "/feed.json"]
+    assert feed_links("<p>no links</p>") == []
