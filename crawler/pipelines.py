@@ -66,14 +66,17 @@ class IndexPipeline:
     """
 
     def __init__(self, writer: IndexWriter, store: ArchiveStore, batch_size: int, stats,
-                 owns_writer: bool) -> None:
+                 owns_writer: bool, interval: float = 0.0) -> None:
         self.writer = writer
         self.store = store
         self.batch_size = batch_size
         self.stats = stats
         self.owns_writer = owns_writer
+        self.interval = interval
         self.pending: list[dict] = []
         self.inflight: list[Future] = []
+        self.timer = None
+        self.clock = None  # the reactor; tests give a twisted.internet.task.Clock
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -85,7 +88,19 @@ class IndexPipeline:
         shared = settings.get("CRESCENT_SHARED_INDEXER")
         writer = shared or IndexWriter(root, inline=workers_setting(settings) == 0)
         return cls(writer, ArchiveStore(root / "archive"), batch_size, crawler.stats,
-                   owns_writer=shared is None)
+                   owns_writer=shared is None,
+                   interval=settings.getfloat("CRESCENT_INDEX_INTERVAL", 5.0))
+
+    def open_spider(self) -> None:
+        # Big batches are cheap to index (Whoosh merges less), but a slow crawl would fill one
+        # in minutes: what is pending is also sent every CRESCENT_INDEX_INTERVAL seconds.
+        if self.interval > 0:
+            from twisted.internet import task
+
+            self.timer = task.LoopingCall(self.flush)
+            if self.clock is not None:
+                self.timer.clock = self.clock
+            self.timer.start(self.interval, now=False)
 
     def process_item(self, item):
         if item.get("archive_status") in (SaveResult.NEW.value, SaveResult.UPDATED.value):
@@ -111,6 +126,8 @@ class IndexPipeline:
             logger.error("index batch failed: %s: %s", type(error).__name__, error)
 
     async def close_spider(self) -> None:
+        if self.timer is not None and self.timer.running:
+            self.timer.stop()
         self.flush()
         for future in self.inflight:
             with contextlib.suppress(Exception):  # reported by _committed

@@ -11,7 +11,8 @@ CRESCENT_DATA = os.environ.get("CRESCENT_DATA", "crescent-data")  # archive, ind
 CRESCENT_LANGUAGES = ["tr", "ru", "en"]  # languages the archive keeps
 CRESCENT_SINCE = None  # ISO date: skip articles and stop walking listings older than this
 CRESCENT_REFRESH = False  # fetch again articles already in the archive
-CRESCENT_INDEX_BATCH = 50  # articles per index commit during a crawl
+CRESCENT_INDEX_BATCH = 200  # articles per index commit during a crawl (or sooner, see next)
+CRESCENT_INDEX_INTERVAL = 5.0  # seconds: pending articles are indexed at least this often
 CRESCENT_MAX_LISTING_PAGES = 50  # listing/pagination pages walked per source and crawl
 CRESCENT_MAX_LINKS_PER_PAGE = 1000  # links followed from one page (the rest are dropped)
 CRESCENT_EXTRACT_WORKERS = None  # extraction processes; None = one per core, 0 = inline
