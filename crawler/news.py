@@ -78,9 +78,11 @@ def looks_binary(body: bytes) -> bool:
 
 
 def page_head(response: Response) -> str:
-    """The first HEAD_CHARS bytes of a page as text (for regexes over ``<head>`` links)."""
+    """A page's ``<head>`` as text (at most HEAD_CHARS bytes), for regexes over its links."""
+    end = response.body.find(b"</head>", 0, HEAD_CHARS)
+    head = response.body[: end if end >= 0 else HEAD_CHARS]  # a page's body is not decoded here
     content_type = response.headers.get("Content-Type", b"").decode("latin-1")
-    return html_to_unicode(content_type, response.body[:HEAD_CHARS])[1]
+    return html_to_unicode(content_type, head)[1]
 
 
 def failure_reason(failure) -> str:
