@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 
 import Stemmer
 from anyascii import anyascii
@@ -153,9 +154,11 @@ class WordTerms:
 
 
 _CACHE: dict[tuple[str, str], WordTerms] = {}
-# An entry takes ~630 bytes: 50,000 (the frequent words of a real archive, ~30 MiB) keep the
-# index writer of a long crawl bounded; 400,000 let it grow past 240 MiB on a large vocabulary.
-_CACHE_LIMIT = 50_000
+# An entry takes ~630 bytes. A crawl's index writer keeps this cache for the whole crawl, and
+# every MiB of it counts against the crawl's memory: 20,000 entries (~12 MiB) hold the frequent
+# words of the archive's languages; when full, the older half goes (frequent words come back at
+# once), so the cache never empties all at once.
+_CACHE_LIMIT = 20_000
 
 
 def word_terms(word: str, language: str) -> WordTerms:
@@ -172,7 +175,8 @@ def word_terms(word: str, language: str) -> WordTerms:
         exact=fold_case(APOSTROPHES.sub("'", word)),
     )
     if len(_CACHE) >= _CACHE_LIMIT:
-        _CACHE.clear()
+        for key in list(islice(_CACHE, _CACHE_LIMIT // 2)):
+            del _CACHE[key]
     _CACHE[(word, language)] = terms
     return terms
 

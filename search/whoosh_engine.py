@@ -55,6 +55,7 @@ from whoosh.query import Query
 from whoosh.system import _INT_SIZE, pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from search import whoosh_files  # noqa: F401  (segment parts read in place, not copied)
 from search.analysis import ANALYZED_LANGUAGES, analyzer_for
 from search.engine import Engine, Filters, Page, Stored, day_number
 

@@ -279,3 +279,15 @@ def test_an_index_written_by_stock_whoosh_is_still_read(tmp_path):
         assert [h.id for h in pages[0].hits] == [h.id for h in pages[1].hits], text
     old.update(_synthetic_documents(10, start=500))  # a compact segment beside stock ones
     assert old.search(parse_query("*"), Filters(), limit=1, page=1, sort="date").total == 130
+
+
+def test_the_word_cache_stays_bounded_and_keeps_its_recent_words():
+    from search import analysis
+
+    analysis._CACHE.clear()
+    recent = None
+    for number in range(analysis._CACHE_LIMIT * 2 + 7):
+        recent = analysis.word_terms(f"kelime{number}", "tr")
+        assert len(analysis._CACHE) <= analysis._CACHE_LIMIT
+    assert len(analysis._CACHE) > analysis._CACHE_LIMIT // 2  # evicted by halves, never emptied
+    assert analysis.word_terms(f"kelime{analysis._CACHE_LIMIT * 2 + 6}", "tr") is recent
