@@ -1,8 +1,10 @@
-"""Index writes off the crawl process: one worker process applies the batches, in order.
+"""Index writes off the crawl process: one process applies the batches, in order.
 
 Indexing is pure-Python analysis (Whoosh: 3-5 ms of CPU an article in batches of 200); in
-the crawl process it would hold the reactor. The writer is forked before the reactor starts,
-like the extraction pool, and its batches are committed one after another, so a search during
+the crawl process it would hold the reactor. A crawl started by the runner runs the batches on
+the last worker of its extraction pool (crawler.pool), which steers pages to the other workers
+while a commit runs: a fourth process would cost ~20 MiB more. Alone (``scrapy crawl``), the
+writer starts a process of its own. Batches are committed one after another, so a search during
 the crawl sees each batch as soon as it is committed. A kill loses at most the batches in flight:
 the archive has them, and the next crawl's start-up check rebuilds the index.
 """
@@ -10,8 +12,6 @@ the archive has them, and the next crawl's start-up check rebuilds the index.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import gc
 import multiprocessing
 import signal
@@ -19,6 +19,8 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
+
+from crawler.memory import release_free_heap
 
 
 def update_engines(data_dir: str, documents: list[dict[str, Any]]) -> int:
@@ -32,28 +34,8 @@ def update_engines(data_dir: str, documents: list[dict[str, Any]]) -> int:
     # to the cyclic collector's schedule they pile up (the writer process doubled in size over
     # 2,000 articles). Collecting after each batch keeps it flat and costs ~1 ms.
     gc.collect()
-    release_free_heap()
+    release_free_heap()  # a commit peaks far above what the writer keeps between batches
     return count
-
-
-def _malloc_trim():
-    with contextlib.suppress(OSError, AttributeError, TypeError):
-        return ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim
-    return None
-
-
-_MALLOC_TRIM = _malloc_trim()
-
-
-def release_free_heap() -> None:
-    """Hand freed heap pages back to the system (glibc's ``malloc_trim``; a no-op elsewhere).
-
-    A commit peaks well above what the writer keeps between batches (sorting postings, merging
-    segments); glibc keeps the freed pages mapped, so without this the writer stays at its
-    highest peak for the rest of the crawl.
-    """
-    if _MALLOC_TRIM is not None:
-        _MALLOC_TRIM(0)
 
 
 def _init_worker() -> None:
@@ -61,21 +43,31 @@ def _init_worker() -> None:
 
 
 class IndexWriter:
-    """Submit batches to one writer process (or run them inline with ``inline=True``)."""
+    """Submit batches to the writer process (or run them inline with ``inline=True``).
 
-    def __init__(self, data_dir: Path, *, inline: bool = False) -> None:
+    With a ``host`` (the crawl's ExtractionPool) the batches run on the pool's last worker
+    instead of a process of their own; otherwise a one-process executor is started.
+    """
+
+    def __init__(self, data_dir: Path, *, inline: bool = False, host: Any = None) -> None:
         self.data_dir = str(data_dir)
         self.inline = inline
+        self.host = host
         self._executor: ProcessPoolExecutor | None = None
+        self._pending: list[Future] = []
 
     def start(self, method: str = "fork") -> None:
-        """Start the writer now (``fork`` only before the reactor runs; see crawler.pool)."""
+        """Load the engines' modules now, to be shared with the process that will write; start
+        our own writer process unless a host runs the batches (``fork`` only before the reactor
+        runs; see crawler.pool)."""
         if self.inline or self._executor is not None:
             return
         from search import engines_to_update
 
         for engine in engines_to_update(Path(self.data_dir)):
-            engine.exists()  # imports the engine's modules here, to be shared with the writer
+            engine.exists()  # imports the engine's modules here
+        if self.host is not None:
+            return
         gc.freeze()  # keep the pages shared with the writer (see crawler.pool)
         self._executor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context(method),
                                              initializer=_init_worker)
@@ -89,15 +81,23 @@ class IndexWriter:
                 future.set_result(update_engines(self.data_dir, documents))
             except Exception as error:  # reported through the future, as from the process
                 future.set_exception(error)
+        elif self.host is not None:
+            future = self.host.submit_to_host(update_engines, self.data_dir, documents)
         else:
             if self._executor is None:
                 self.start("forkserver")
             future = self._executor.submit(update_engines, self.data_dir, documents)
+        self._pending = [pending for pending in self._pending if not pending.done()] + [future]
         if done:
             future.add_done_callback(done)
         return future
 
     def shutdown(self) -> None:
+        """Wait for the batches submitted (a host's workers must outlive this call)."""
+        for future in self._pending:
+            with contextlib.suppress(Exception):  # reported to whoever submitted it
+                future.result()
+        self._pending = []
         if self._executor is not None:
             self._executor.shutdown(wait=True)
             self._executor = None

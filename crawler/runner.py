@@ -162,7 +162,7 @@ def run_crawl(
     settings.set("CRESCENT_SHARED_ARCHIVE", SharedArchive(data_dir / "archive"), priority="cmdline")
     pool = ExtractionPool(workers_setting(settings))
     settings.set("CRESCENT_SHARED_POOL", pool, priority="cmdline")
-    indexer = IndexWriter(data_dir, inline=pool.workers == 0)
+    indexer = IndexWriter(data_dir, inline=pool.workers == 0, host=pool)
     settings.set("CRESCENT_SHARED_INDEXER", indexer, priority="cmdline")
     process = CrescentProcess(settings)
     note = on_note or (lambda _message: None)
@@ -197,13 +197,13 @@ def run_crawl(
         deferred = process.crawl(crawler, **{k: v for k, v in kwargs.items() if v})
         deferred.addErrback(lambda failure, name=crawler.spidercls.name: failures.append(
             f"{name}: {failure.getErrorMessage()}"))
+    indexer.start()  # the engines' modules, loaded before the workers fork
     pool.start()  # before the reactor: see crawler.pool
-    indexer.start()
     try:
         process.start()
     finally:
+        indexer.shutdown()  # its batches run on a pool worker: wait for them first
         pool.shutdown()
-        indexer.shutdown()
     if failures:
         raise CrawlFailedError("; ".join(failures))
     return [CrawlResult(crawler.spider.name if crawler.spider else crawler.spidercls.name,

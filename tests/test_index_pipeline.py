@@ -65,3 +65,22 @@ def test_unchanged_articles_are_not_indexed_again(tmp_path):
     index.process_item(item)
     clock.advance(10)
     assert indexed(tmp_path) == set()
+
+
+def test_a_writer_hosted_by_the_pool_commits_on_its_last_worker_before_shutdown(tmp_path):
+    from crawler.pool import ExtractionPool
+    from search.index import document_for
+
+    pool = ExtractionPool(2)
+    writer = IndexWriter(tmp_path, host=pool)
+    writer.start()  # engines' modules only: the host runs the batches
+    pool.start()
+    try:
+        assert writer._executor is None
+        for first in (0, 5):
+            writer.submit([document_for(article(n).record(), f"example/{n}.json")
+                           for n in range(first, first + 5)])
+        writer.shutdown()  # waits for both batches, in order, before the pool goes
+        assert indexed(tmp_path) == {f"{n:016x}" for n in range(10)}
+    finally:
+        pool.shutdown()

@@ -66,3 +66,41 @@ def test_the_warm_up_builds_the_justext_stop_words_of_our_languages():
     define_stoplist.cache_clear()
     _warm_up()  # what ExtractionPool.start runs in the parent before forking
     assert define_stoplist.cache_info().currsize == 1
+
+
+def _wait_for_file(path: str, timeout: float) -> bool:
+    import os
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(path):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def test_hosted_work_runs_on_the_last_worker_and_pages_go_around_it(tmp_path):
+    import os
+
+    pool = ExtractionPool(2)
+    pool.start()
+    try:
+        first, last = (executor.submit(os.getpid).result() for executor in pool._executors)
+        assert pool.submit_to_host(os.getpid).result() == last != first
+        gate = tmp_path / "open"
+        blocker = pool.submit_to_host(_wait_for_file, str(gate), 30.0)
+
+        async def pages_while_the_host_is_busy():
+            return await asyncio.wait_for(asyncio.gather(*(
+                pool.extract(PAGE.encode(), f"https://example.org/ru/news/{n}", HINTS, now=NOW,
+                             listed=FEED_DAY) for n in range(4))), timeout=20)
+
+        # A page placed on the busy worker would wait for the gate, opened only afterwards.
+        articles = asyncio.run(pages_while_the_host_is_busy())
+        assert all(isinstance(article, Article) for article in articles)
+        assert not blocker.done()
+        gate.touch()
+        assert blocker.result(timeout=10) is True
+    finally:
+        pool.shutdown()
