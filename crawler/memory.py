@@ -1,8 +1,10 @@
-"""Freed heap handed back to the system, for the long-lived processes of a crawl.
+"""Freed heap handed back to the system, after work that comes in bursts.
 
-glibc keeps the pages of freed allocations mapped for reuse. A process whose work comes in
-bursts (a 200 KiB page parsed by lxml, an index commit sorting postings) would otherwise stay at
-its highest burst for the rest of the crawl, and a crawl's memory is the sum of four of them.
+glibc keeps the pages of freed allocations mapped for reuse. The crawl's index writer peaks
+during each commit (sorting postings, merging segments) far above what it keeps between
+batches; without this it would stay at its highest peak for the rest of the crawl (measured:
+69 MiB private at the end of a 2,000-article crawl, 36 MiB with it). Extraction workers gained
+under 1 MiB from it, so they do not call it.
 """
 
 from __future__ import annotations
@@ -28,34 +30,3 @@ def release_free_heap() -> bool:
     _MALLOC_TRIM(0)
     return True
 
-
-class HeapRelease:
-    """Extension: the crawl process hands its freed heap back every CRESCENT_HEAP_RELEASE_INTERVAL
-    seconds (default 2; 0 switches it off). Downloaded pages come and go by the megabyte."""
-
-    def __init__(self, interval: float) -> None:
-        self.interval = interval
-        self.timer = None
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        from scrapy import signals
-        from scrapy.exceptions import NotConfigured
-
-        interval = crawler.settings.getfloat("CRESCENT_HEAP_RELEASE_INTERVAL", 2.0)
-        if interval <= 0 or _MALLOC_TRIM is None:
-            raise NotConfigured("no malloc_trim here, or CRESCENT_HEAP_RELEASE_INTERVAL is 0")
-        extension = cls(interval)
-        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
-        return extension
-
-    def spider_opened(self, spider) -> None:
-        from twisted.internet import task
-
-        self.timer = task.LoopingCall(release_free_heap)
-        self.timer.start(self.interval, now=False)
-
-    def spider_closed(self, spider) -> None:
-        if self.timer is not None and self.timer.running:
-            self.timer.stop()

@@ -24,7 +24,6 @@ from datetime import datetime
 from typing import Any
 
 from crawler.extract import Article, FoundDate, Rejection, SourceHints, detect_language, extract
-from crawler.memory import release_free_heap
 
 IN_FLIGHT_PER_WORKER = 2
 
@@ -39,15 +38,6 @@ def _warm_up() -> None:
         from trafilatura import external
 
         define_stoplist(external.JT_STOPLIST or external.jt_stoplist_init())
-
-
-def _extract_and_release(body: bytes | str, url: str, hints: SourceHints | None = None,
-                         **options) -> Article | Rejection:
-    """``extract`` in a worker, then the page's freed parse trees handed back to the system."""
-    try:
-        return extract(body, url, hints, **options)
-    finally:
-        release_free_heap()
 
 
 def _init_worker() -> None:
@@ -141,7 +131,7 @@ class ExtractionPool:
             self._in_hand[worker] += 1
             try:
                 future = self._executors[worker].submit(
-                    _extract_and_release, body, url, hints, encoding=encoding, now=now,
+                    extract, body, url, hints, encoding=encoding, now=now,
                     listed=listed)
                 return await asyncio.wrap_future(future)
             finally:

@@ -58,7 +58,6 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.report.CrawlReport": 500,
-    "crawler.memory.HeapRelease": 510,
 }
 
 LOG_LEVEL = "INFO"
