@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from crawler.extract import Article, FoundDate, Rejection, SourceHints, detect_language, extract
+from crawler.memory import release_free_heap
 
 IN_FLIGHT_PER_WORKER = 2
 
@@ -80,8 +81,12 @@ class ExtractionPool:
         if self.workers == 0 or self._executors:
             return
         _warm_up()  # loaded here once, shared with the forked workers
-        # Objects that exist now are never collected: their pages stay shared with the workers
-        # instead of being copied when a worker's garbage collector touches them.
+        # What loading left behind (the model's unpacking buffers) is freed and handed back
+        # first, or every worker would inherit it. Objects that exist then are never collected:
+        # their pages stay shared with the workers instead of being copied when a worker's
+        # garbage collector touches them.
+        gc.collect()
+        release_free_heap()
         gc.freeze()
         self._spawn(multiprocessing.get_context("fork"))
         for future in [executor.submit(_warm_up) for executor in self._executors]:
