@@ -19,6 +19,7 @@ from archive.dedupe import SharedArchive
 from crawler.generic import GenericNewsSpider, source_name_for
 from crawler.indexer import IndexWriter
 from crawler.jobs import prepare_resume
+from crawler.memory import tune_allocator
 from crawler.pool import ExtractionPool, workers_setting
 
 
@@ -158,6 +159,7 @@ def run_crawl(
     if plan.all_local():
         overrides.update(LOCAL_REPLICA_SETTINGS)
     overrides.update(extra_settings or {})
+    tune_allocator()  # before any thread or worker starts: see crawler.memory
     settings = project_settings(data_dir, **overrides)
     settings.set("CRESCENT_SHARED_ARCHIVE", SharedArchive(data_dir / "archive"), priority="cmdline")
     pool = ExtractionPool(workers_setting(settings))
