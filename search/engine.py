@@ -151,7 +151,9 @@ def engines_to_update(data_dir: Path) -> list[Engine]:
     chosen = configured_engine(data_dir)
     engines = [open_engine(data_dir, chosen)]
     for name in ENGINES:
-        if name != chosen:
+        # No directory, no index: the engine's library is not even imported (tantivy's maps
+        # 2 MiB into every crawl process otherwise).
+        if name != chosen and index_directory(data_dir, name).is_dir():
             other = open_engine(data_dir, name)
             if other.exists():
                 engines.append(other)
