@@ -11,7 +11,6 @@ the archive has them, and the next crawl's start-up check rebuilds the index.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import multiprocessing
 import signal
@@ -54,7 +53,6 @@ class IndexWriter:
         self.inline = inline
         self.host = host
         self._executor: ProcessPoolExecutor | None = None
-        self._pending: list[Future] = []
 
     def start(self, method: str = "fork") -> None:
         """Load the engines' modules now, to be shared with the process that will write; start
@@ -87,17 +85,12 @@ class IndexWriter:
             if self._executor is None:
                 self.start("forkserver")
             future = self._executor.submit(update_engines, self.data_dir, documents)
-        self._pending = [pending for pending in self._pending if not pending.done()] + [future]
         if done:
             future.add_done_callback(done)
         return future
 
     def shutdown(self) -> None:
-        """Wait for the batches submitted (a host's workers must outlive this call)."""
-        for future in self._pending:
-            with contextlib.suppress(Exception):  # reported to whoever submitted it
-                future.result()
-        self._pending = []
+        """Stop our own writer process after its batches (a host finishes them itself)."""
         if self._executor is not None:
             self._executor.shutdown(wait=True)
             self._executor = None

@@ -143,6 +143,11 @@ class ExtractionPool:
                 self._in_hand[worker] -= 1
 
     def shutdown(self) -> None:
+        """Finish hosted work (index commits), then stop; pages not yet extracted are dropped."""
+        for hosted in self._hosted:
+            with contextlib.suppress(Exception):  # reported to whoever submitted it
+                hosted.result()
+        self._hosted = []
         for executor in self._executors:
             executor.shutdown(wait=True, cancel_futures=True)
         self._executors = []

@@ -204,8 +204,8 @@ def run_crawl(
     try:
         process.start()
     finally:
-        indexer.shutdown()  # its batches run on a pool worker: wait for them first
-        pool.shutdown()
+        indexer.shutdown()
+        pool.shutdown()  # finishes the index batches it hosts before stopping
     if failures:
         raise CrawlFailedError("; ".join(failures))
     return [CrawlResult(crawler.spider.name if crawler.spider else crawler.spidercls.name,

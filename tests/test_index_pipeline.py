@@ -67,7 +67,7 @@ def test_unchanged_articles_are_not_indexed_again(tmp_path):
     assert indexed(tmp_path) == set()
 
 
-def test_a_writer_hosted_by_the_pool_commits_on_its_last_worker_before_shutdown(tmp_path):
+def test_a_writer_hosted_by_the_pool_commits_there_before_the_pool_stops(tmp_path):
     from crawler.pool import ExtractionPool
     from search.index import document_for
 
@@ -77,10 +77,13 @@ def test_a_writer_hosted_by_the_pool_commits_on_its_last_worker_before_shutdown(
     pool.start()
     try:
         assert writer._executor is None
-        for first in (0, 5):
+        # More batches than the worker's call queue holds: a shutdown that cancelled what
+        # waits would lose the last ones.
+        for first in range(0, 16, 2):
             writer.submit([document_for(article(n).record(), f"example/{n}.json")
-                           for n in range(first, first + 5)])
-        writer.shutdown()  # waits for both batches, in order, before the pool goes
-        assert indexed(tmp_path) == {f"{n:016x}" for n in range(10)}
+                           for n in (first, first + 1)])
+        writer.shutdown()
+        pool.shutdown()  # finishes every batch, in order, before the workers go
+        assert indexed(tmp_path) == {f"{n:016x}" for n in range(16)}
     finally:
         pool.shutdown()
