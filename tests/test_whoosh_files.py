@@ -68,3 +68,66 @@ def test_opening_an_index_does_not_copy_its_segments_into_memory(tmp_path):
     # Whoosh's own BufferFile copied every part it opened (postings, terms, columns): more
     # than half the segment bytes. In place, an open searcher holds a small fraction.
     assert held < segments / 10, (held, segments)
+
+
+def _documents(count: int, seed: int) -> list[dict]:
+    rng = random.Random(seed)
+    vocabulary = [f"word{n}" for n in range(3_000)]
+    return [{
+        "id": f"doc{n}", "url": f"https://example.org/{n}", "source": "example",
+        "language": "en", "field_language": "en", "month": "2025-01", "day": 20_000 + n % 300,
+        "title": f"Title {n} " + " ".join(rng.choice(vocabulary) for _ in range(rng.randint(1, 9))),
+        "text": " ".join(rng.choice(vocabulary) for _ in range(rng.randint(5, 400))),
+        "path": f"example/{n}.json",
+    } for n in range(count)]
+
+
+def _term_stats(directory) -> list[tuple]:
+    with WhooshEngine(directory).open().reader() as reader:
+        infos = [(field, text, reader.term_info(field, text)) for field, text in reader.all_terms()]
+        return [(field, text, info.doc_frequency(), info.weight(), info.min_length(),
+                 info.max_length()) for field, text, info in infos]
+
+
+def test_batch_writer_records_the_same_postings_as_whooshs_writer(tmp_path):
+    """The batch writer reads a new segment's lengths once instead of per posting; every term's
+    document count, weight and length bounds (what scoring reads) must come out as Whoosh's."""
+    from whoosh.writing import SegmentWriter
+
+    from search.whoosh_engine import CompactCodec, whoosh_document
+
+    documents = _documents(300, seed=11)
+    engine = WhooshEngine(tmp_path / "batch")
+    engine.update(documents[:150])
+    engine.update(documents[150:])  # a second segment, and a merge of the first
+
+    reference = WhooshEngine(tmp_path / "whoosh")
+    for batch in (documents[:150], documents[150:]):
+        writer = SegmentWriter(reference.open(), limitmb=16, codec=CompactCodec())
+        for document in batch:
+            writer.update_document(**whoosh_document(document))
+        writer.commit()
+
+    ours, theirs = _term_stats(tmp_path / "batch"), _term_stats(tmp_path / "whoosh")
+    assert len(ours) > 3_000
+    assert ours == theirs
+
+
+def test_new_segment_lengths_match_whooshs_column_reader(tmp_path):
+    from whoosh.codec.whoosh3 import W3PerDocReader
+
+    from search.whoosh_engine import _NewSegmentLengths
+
+    engine = WhooshEngine(tmp_path / "index")
+    engine.update(_documents(120, seed=5))
+    index = engine.open()
+    (segment,) = index._segments()
+    fields = [name for name in index.schema.names() if index.schema[name].scorable]
+    storage = segment.open_compound_file(index.storage) if segment.is_compound() \
+        else index.storage
+    cached = _NewSegmentLengths(storage, segment)
+    plain = W3PerDocReader(storage, segment)
+    pairs = [(doc, field) for doc in range(segment.doc_count_all()) for field in fields]
+    assert [cached.doc_field_length(d, f) for d, f in pairs] == \
+        [plain.doc_field_length(d, f) for d, f in pairs]
+    assert sum(1 for d, f in pairs if plain.doc_field_length(d, f)) > 200
