@@ -195,16 +195,32 @@ class AnalysedText:
     exact: list[str]
 
 
+# The text last analysed and its analyses by language, swapped as one tuple (thread-safe).
+_LAST: list[tuple[str | None, dict[str, AnalysedText]]] = [(None, {})]
+
+
 def analyse(text: str, language: str) -> AnalysedText:
-    """The index terms of ``text`` (an article in ``language``), positions = list indices."""
+    """The index terms of ``text`` (an article in ``language``), positions = list indices.
+
+    The last text's analyses are kept: an article's title and text go to three fields in a
+    row (exact, fold for Turkish, names), which would otherwise analyse them each time.
+    """
+    last_text, analyses = _LAST[0]
+    if last_text is text and language in analyses:
+        return analyses[language]
     lang = field_language(language)
     terms = [word_terms(word, lang) for word in words(text)]
-    return AnalysedText(
+    analysed = AnalysedText(
         stem=[t.stem for t in terms],
         fold=[(pos, term) for pos, t in enumerate(terms) for term in t.fold],
         names=[(pos, t.name) for pos, t in enumerate(terms) if t.name],
         exact=[t.exact for t in terms],
     )
+    if last_text is text:
+        analyses[language] = analysed
+    else:
+        _LAST[0] = (text, {language: analysed})
+    return analysed
 
 
 def query_terms(text: str, kind: str, language: str) -> list[str]:
@@ -245,6 +261,13 @@ class TermAnalyzer(Analyzer):
     def __hash__(self) -> int:
         return hash((self.kind, self.language))
 
+    def index_terms(self, value: str) -> list[tuple[int, str]]:
+        """(position, term) of every term this field indexes for ``value``."""
+        analysed = analyse(value, self.language)
+        if self.kind in ("name", "fold"):
+            return analysed.names if self.kind == "name" else analysed.fold
+        return list(enumerate(getattr(analysed, self.kind)))
+
     def __call__(self, value, positions=False, chars=False, keeporiginal=False,
                  removestops=True, start_pos=0, start_char=0, tokenize=True, mode="",
                  **kwargs):
@@ -254,11 +277,7 @@ class TermAnalyzer(Analyzer):
         elif mode == "query":
             texts = list(enumerate(query_terms(value, self.kind, self.language)))
         else:
-            analysed = analyse(value, self.language)
-            if self.kind in ("name", "fold"):
-                texts = analysed.names if self.kind == "name" else analysed.fold
-            else:
-                texts = list(enumerate(getattr(analysed, self.kind)))
+            texts = self.index_terms(value)
         for pos, text in texts:
             token.text = text
             token.boost = 1.0

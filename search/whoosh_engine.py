@@ -58,7 +58,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 from search import whoosh_files  # noqa: F401  (segment parts read in place, not copied)
-from search.analysis import ANALYZED_LANGUAGES, analyzer_for
+from search.analysis import ANALYZED_LANGUAGES, TermAnalyzer, analyzer_for
 from search.engine import Engine, Filters, Page, Stored, day_number
 
 LANGUAGE_FIELDS = (*ANALYZED_LANGUAGES, "xx")
@@ -133,6 +133,20 @@ class CompactPositions(Positions):
     of deltas: a phrase query decodes them for every document holding all its words, and
     ``array.frombytes`` is several times faster than unpickling (the frequency prefix is
     Whoosh's, so frequency and weight decode as before)."""
+
+    def word_values(self, value, analyzer, **kwargs):
+        """(term, frequency, weight, positions) per term, as Whoosh's ``Positions`` gives them,
+        straight from our analysis: Whoosh's way sets a Token object's fields for every word."""
+        if (not isinstance(analyzer, TermAnalyzer) or not isinstance(value, str)
+                or kwargs.get("mode") == "query"):
+            yield from super().word_values(value, analyzer, **kwargs)
+            return
+        positions: dict[str, list[int]] = {}
+        for pos, term in analyzer.index_terms(value):
+            positions.setdefault(term, []).append(pos)
+        boost = self.field_boost
+        for term, poslist in positions.items():
+            yield term, len(poslist), float(len(poslist)) * boost, self.encode(poslist)
 
     def encode(self, poslist: list[int]) -> bytes:
         return pack_uint(len(poslist)) + _little(array("I", poslist))

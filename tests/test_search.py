@@ -291,3 +291,17 @@ def test_the_word_cache_stays_bounded_and_keeps_its_recent_words():
         assert len(analysis._CACHE) <= analysis._CACHE_LIMIT
     assert len(analysis._CACHE) > analysis._CACHE_LIMIT // 2  # evicted by halves, never emptied
     assert analysis.word_terms(f"kelime{analysis._CACHE_LIMIT * 2 + 6}", "tr") is recent
+
+
+def test_an_article_analysed_for_several_fields_gets_each_languages_terms():
+    from search import analysis
+
+    text = "Kızılay'ın gönüllüleri Aşkabat'ta yardım dağıttı"
+    turkish = analysis.analyse(text, "tr")
+    neutral = analysis.analyse(text, "xx")
+    assert analysis.analyse(text, "tr") is turkish  # the same text again: kept
+    assert turkish.stem != neutral.stem and turkish.fold and not neutral.fold
+    other = "Kızılay'ın gönüllüleri Bakü'de yardım dağıttı"
+    assert analysis.analyse(other, "tr").stem[2] != turkish.stem[2]
+    assert analysis.analyse(text, "tr") is not turkish
+    assert analysis.analyse(text, "tr") == turkish

@@ -131,3 +131,28 @@ def test_new_segment_lengths_match_whooshs_column_reader(tmp_path):
     assert [cached.doc_field_length(d, f) for d, f in pairs] == \
         [plain.doc_field_length(d, f) for d, f in pairs]
     assert sum(1 for d, f in pairs if plain.doc_field_length(d, f)) > 200
+
+
+def test_positions_straight_from_the_analysis_are_whooshs_positions():
+    from whoosh.formats import Positions
+
+    from search.whoosh_engine import build_schema
+
+    schema = build_schema()
+    texts = {
+        "tr": "Türk Kızılay'ın Başkanı Fatma Meriç Yılmaz, İstanbul'da KIZILAY gönüllüleriyle "
+              "buluştu. Kızılay yardım tırları Aşkabat'a ulaştı; yardım sürüyor.",
+        "ru": "Председатель Общества Красного Полумесяца Туркменистана встретился с Асланова. "
+              "Асланов и Асланова обсудили помощь беженцам; беженцы получили помощь.",
+        "en": "The ICRC's delegation in Baku met Aslanov. Aslanov's team and the ICRC delegation "
+              "discussed aid, aid deliveries and the delegation's plans.",
+    }
+    compared = 0
+    for language, text in texts.items():
+        for name in (f"text_{language}", "names", "exact", "fold"):
+            field = schema[name]
+            ours = list(field.format.word_values(text, field.analyzer, mode="index"))
+            whooshs = list(Positions.word_values(field.format, text, field.analyzer, mode="index"))
+            assert ours == whooshs, (language, name)
+            compared += len(ours)
+    assert compared > 100
