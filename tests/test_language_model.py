@@ -38,3 +38,35 @@ def test_labels_and_probabilities_match_the_shipped_model(shipped):
         label, probability = _identifier().classify(text)
         assert label == expected_label, text
         assert abs(probability - expected_probability) < 0.01, text
+
+
+def test_the_model_cache_gives_the_same_identifier_and_is_rebuilt_when_torn(tmp_path, monkeypatch):
+    from crawler import language
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    path = language.model_cache_file()
+    assert path.is_relative_to(tmp_path) and not path.exists()
+
+    fresh = language.load_identifier()  # unpacks py3langid's model and writes the cache
+    assert path.exists() and not list(path.parent.glob("*.tmp"))
+    cached = language.load_identifier()  # reads the cache
+    assert np.array_equal(cached.nb_ptc.codes, fresh.nb_ptc.codes)
+    assert cached.nb_classes == fresh.nb_classes
+    assert cached.tk_nextmove == fresh.tk_nextmove and cached.tk_output == fresh.tk_output
+    for text in TEXTS:
+        assert cached.classify(text) == fresh.classify(text) == _identifier().classify(text)
+
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 3])  # a torn write
+    rebuilt = language.load_identifier()
+    assert [rebuilt.classify(text) for text in TEXTS] == [fresh.classify(text) for text in TEXTS]
+    assert language._read_model_cache(path) is not None  # replaced by a whole file
+
+
+def test_an_unwritable_cache_directory_only_costs_time(tmp_path, monkeypatch):
+    from crawler import language
+
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the cache directory would go")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    identifier = language.load_identifier()
+    assert identifier.classify(TEXTS[2])[0] == "ru"
