@@ -16,13 +16,13 @@ the crawl's process tree, as PSS so pages shared by forked workers count once). 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import re
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import psutil
@@ -122,31 +122,62 @@ class GeneratedSite:
                 f"{links}</ul>{more}</body></html>").encode()
 
 
-def serve(site: GeneratedSite) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+class SiteServer:
+    """The generated site on 127.0.0.1, HTTP/1.1 with keep-alive, from an asyncio loop in a thread.
 
-        def log_message(self, *args) -> None:
-            pass
+    The server shares the two cores with the crawl it serves, and a real site's server would not:
+    Python's ``http.server`` took ~1 ms of CPU a request (a thread per connection, headers parsed
+    with the email package), this loop ~0.2 ms.
+    """
 
-        def do_GET(self) -> None:
-            match = re.fullmatch(r"/(list|article)/(\d+)", self.path)
-            if match and match[1] == "list" and 1 <= int(match[2]) <= site.listings:
-                body, status = site.listing(int(match[2])), 200
-            elif match and match[1] == "article" and int(match[2]) < site.count:
-                body, status = site.article(int(match[2])), 200
-            else:
-                body, status = b"not found", 404
-            self.send_response(status)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def __init__(self, site: GeneratedSite) -> None:
+        self.site = site
+        self.loop = asyncio.new_event_loop()
+        started = threading.Event()
+        self.thread = threading.Thread(target=self._run, args=(started,), daemon=True)
+        self.thread.start()
+        started.wait()
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    def _run(self, started: threading.Event) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.server = self.loop.run_until_complete(
+            asyncio.start_server(self._serve_connection, "127.0.0.1", 0))
+        self.server_address = self.server.sockets[0].getsockname()
+        started.set()
+        self.loop.run_forever()
+
+    def page(self, path: str) -> tuple[int, bytes]:
+        match = re.fullmatch(r"/(list|article)/(\d+)", path)
+        if match and match[1] == "list" and 1 <= int(match[2]) <= self.site.listings:
+            return 200, self.site.listing(int(match[2]))
+        if match and match[1] == "article" and int(match[2]) < self.site.count:
+            return 200, self.site.article(int(match[2]))
+        return 404, b"not found"
+
+    async def _serve_connection(self, reader: asyncio.StreamReader,
+                                writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                parts = head.split(b" ", 2)
+                status, body = self.page(parts[1].decode("latin-1") if len(parts) > 1 else "")
+                reason = b"OK" if status == 200 else b"Not Found"
+                writer.write(b"HTTP/1.1 %d %s\r\nContent-Type: text/html; charset=utf-8\r\n"
+                             b"Content-Length: %d\r\n\r\n" % (status, reason, len(body)))
+                writer.write(body)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+            pass  # the client closed the connection
+        finally:
+            writer.close()
+
+    def shutdown(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=5)
+
+
+def serve(site: GeneratedSite) -> SiteServer:
+    return SiteServer(site)
 
 
 def pss_kib(pid: int) -> int:
