@@ -156,3 +156,20 @@ def test_positions_straight_from_the_analysis_are_whooshs_positions():
             assert ours == whooshs, (language, name)
             compared += len(ours)
     assert compared > 100
+
+
+def test_a_batch_sorts_in_memory_and_merged_segments_in_small_runs(tmp_path):
+    from search.whoosh_engine import BatchWriter, CompactCodec
+
+    engine = WhooshEngine(tmp_path / "index")
+    engine.update(_documents(40, seed=2))
+    index = engine.open()
+    writer = BatchWriter(index, codec=CompactCodec())
+    try:
+        assert writer.pool.limit == BatchWriter.BATCH_POOL_MB * 1024 * 1024
+        with index.reader() as reader:
+            writer.add_reader(reader)  # what a merging commit does with each older segment
+        assert writer.pool.limit == BatchWriter.MERGE_POOL_MB * 1024 * 1024
+        assert writer.docnum == 40
+    finally:
+        writer.cancel()
