@@ -78,7 +78,7 @@ class QuantizedTable:
 
 
 # What the identifier is built from, as plain arrays: py3langid's model unpacked (LZMA) and its
-# table quantized takes ~0.5 s, a crawl's largest start-up cost; read back from this cache, 20 ms.
+# table quantized takes ~0.5 s, a crawl's largest start-up cost; read back from this cache, 60 ms.
 MODEL_ARRAYS = ("codes", "offset", "scale", "priors", "classes", "nextmove", "rows", "outputs")
 MODEL_CACHE_FORMAT = 1  # bump when QuantizedTable or the arrays' meaning changes
 
@@ -153,7 +153,10 @@ def load_identifier(cache: bool = True):
 
     from py3langid.langid import LanguageIdentifier
 
-    path = model_cache_file() if cache else None
+    path = None
+    if cache:
+        with contextlib.suppress(RuntimeError):  # no home directory to find a cache in
+            path = model_cache_file()
     arrays = _read_model_cache(path) if path else None
     if arrays is None:
         arrays = _model_from_package()

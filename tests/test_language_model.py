@@ -70,3 +70,16 @@ def test_an_unwritable_cache_directory_only_costs_time(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
     identifier = language.load_identifier()
     assert identifier.classify(TEXTS[2])[0] == "ru"
+
+
+def test_no_home_directory_means_no_cache_not_a_crash(monkeypatch):
+    from crawler import language
+
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.delenv("HOME", raising=False)
+
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(language.Path, "home", staticmethod(no_home))
+    assert language.load_identifier().classify(TEXTS[1])[0] == "tr"
