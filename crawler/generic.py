@@ -83,7 +83,7 @@ class GenericNewsSpider(NewsSpider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         # LinkExtractor compares netlocs, so a site on a port is named with its port too.
         netloc = urlsplit(spider.site).netloc
-        spider.page_links = LinkExtractor(allow_domains=[*spider.allowed_domains, netloc],
+        spider.link_extractor = LinkExtractor(allow_domains=[*spider.allowed_domains, netloc],
                                           unique=True, deny_extensions=None)
         return spider
 
@@ -127,7 +127,7 @@ class GenericNewsSpider(NewsSpider):
                 yield item
             if self.article_patterns:
                 return  # with a pattern, listings lead to articles; article pages are leaves
-        for link in self.capped(self.page_links.extract_links(response)):
+        for link in self.page_links(self.link_extractor, response):
             request = self.article_request(link.url)
             if request:
                 yield request

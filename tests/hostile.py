@@ -74,6 +74,7 @@ class HostileServer:
         self.binary = bytes(self.random.getrandbits(8) for _ in range(64 * 1024))
         self.bomb = gzip.compress(b" " * (64 * 1024 * 1024), compresslevel=9)  # ~64 KB → 64 MB
         self._inject_links()
+        self.dripping = threading.Event()  # set once a client is being fed the drip page
         handler = self._handler()
         self.httpd = QuietServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
@@ -167,6 +168,7 @@ class HostileServer:
                     return self.send(status, b"<html><body>error</body></html>",
                                      headers={"Retry-After": "1"} if status == 503 else None)
                 if name == "drip":
+                    server.dripping.set()
                     self.send_response(200)
                     self.send_header("Content-Type", "text/html; charset=utf-8")
                     self.send_header("Content-Length", "100000")

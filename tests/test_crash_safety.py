@@ -88,7 +88,9 @@ def test_ctrl_c_stops_within_seconds_with_a_summary(tmp_path):
     with HostileServer() as server:  # its drip page keeps a download open for 30 s
         crawl = start_crawl(tmp_path, "turkmenistanlive", "--base-url", server.base_url,
                             "-s", "DOWNLOAD_TIMEOUT=60")
-        time.sleep(4)
+        # Interrupted mid-crawl, with a download open (not while it is still starting up).
+        assert server.dripping.wait(timeout=60), "the crawl never reached the drip page"
+        time.sleep(0.5)
         started = time.monotonic()
         os.killpg(crawl.pid, signal.SIGINT)
         out, err = crawl.communicate(timeout=30)
@@ -106,11 +108,14 @@ def test_second_crawl_waits_or_exits_and_search_works_meanwhile(replicas, tmp_pa
         deadline = time.monotonic() + 30
         while not (tmp_path / ".crawl.lock").exists() and time.monotonic() < deadline:
             time.sleep(0.1)
-        time.sleep(3)  # some articles are archived and indexed by now
+        assert server.dripping.wait(timeout=60)  # the crawl holds a download open for ~20 s
+        searched = crescent("search", "Красного", "--json", data=tmp_path)
+        while not searched.stdout.strip() and time.monotonic() < deadline + 15:
+            time.sleep(0.5)  # until a batch is committed
+            searched = crescent("search", "Красного", "--json", data=tmp_path)
         refused = crescent("crawl", "anadolu", "--no-wait", "--base-url",
                            replicas["anadolu"].base_url, data=tmp_path)
         waiting = start_crawl(tmp_path, "anadolu", "--base-url", replicas["anadolu"].base_url)
-        searched = crescent("search", "Красного", "--json", data=tmp_path)
         time.sleep(1)
         still_waiting = waiting.poll() is None
         os.killpg(first.pid, signal.SIGINT)

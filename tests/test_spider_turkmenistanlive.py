@@ -156,3 +156,31 @@ def test_article_already_archived_is_not_requested(tmp_path):
     assert spider.article_request(SEED_URL.lower().replace("https://", "https://www.")) is None
     refreshing = make_spider(TurkmenistanLiveSpider, tmp_path, CRESCENT_REFRESH=True)
     assert refreshing.article_request(SEED_URL) is not None
+
+
+def test_a_page_of_100000_links_is_read_only_up_to_five_times_the_cap_in_anchors(tmp_path):
+    from scrapy.http import HtmlResponse
+
+    spider = make_spider(TurkmenistanLiveSpider, tmp_path, CRESCENT_MAX_LINKS_PER_PAGE=20)
+
+    def listing(articles: int, menu: int = 0) -> HtmlResponse:
+        links = [f'<a href="{ROOT}/tag/menu-{n}/">menu {n}</a>' for n in range(menu)]
+        links += [f'<a href="{ROOT}{quote(f"/2025/09/{10 + n % 18}/статья-{n}/")}">{n}</a>'
+                  for n in range(articles)]
+        return HtmlResponse(url=ROOT + "/page/2/", encoding="utf-8",
+                            body=f"<html><body>{''.join(links)}</body></html>")
+
+    def article_requests(response: HtmlResponse) -> list[int]:
+        return [int(re.search(r"-(\d+)/?$", r.url)[1])
+                for r in callback_output(spider, response, spider.parse_listing)
+                if r.callback.__name__ == "parse_article"]
+
+    # A page of up to five times the cap in anchors is read whole; its links are capped.
+    assert article_requests(listing(16, menu=80)) == list(range(16))
+    assert spider.crawler.stats.get_value("crescent/links_capped", 0) == 0
+    assert article_requests(listing(50, menu=40)) == list(range(20))
+    assert spider.crawler.stats.get_value("crescent/links_capped") == 1
+    # A trap: 100 menu links, then 100,000 articles. Only the first 100 anchors are read.
+    assert article_requests(listing(100_000, menu=100)) == []
+    # counted by each of the listing's two extractors (articles, further listings)
+    assert spider.crawler.stats.get_value("crescent/links_capped") == 3
