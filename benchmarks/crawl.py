@@ -23,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
@@ -138,7 +139,12 @@ class SiteServer:
         self.thread.start()
         started.wait()
 
+    def cpu_seconds(self) -> float:
+        """CPU the server's thread has used so far."""
+        return thread_cpu(psutil.Process()).get(self.thread_id, 0.0)
+
     def _run(self, started: threading.Event) -> None:
+        self.thread_id = threading.get_native_id()
         asyncio.set_event_loop(self.loop)
         self.server = self.loop.run_until_complete(
             asyncio.start_server(self._serve_connection, "127.0.0.1", 0))
@@ -192,10 +198,29 @@ def pss_kib(pid: int) -> int:
     return 0
 
 
-def measure(command: list[str], cwd: Path) -> tuple[float, float, float, float, str]:
-    """Run ``command``; wall seconds, CPU seconds of the whole tree, peak tree PSS and the top
-    process's part of it (MiB). smaps_rollup is read, not smaps: sampling must not eat the CPU
-    the crawl is measured on."""
+@dataclass
+class Run:
+    """What one measured command did: seconds, CPU and memory (MiB), and its output."""
+
+    wall: float
+    cpu_by_process: dict[int, float]  # the whole tree: the top process first
+    cpu_by_thread: dict[int, float]  # the top process's threads: its main thread first
+    peak: float  # the tree's PSS at its highest
+    top_peak: float  # the top process's part of it
+    output: str
+
+    @property
+    def cpu(self) -> float:
+        return sum(self.cpu_by_process.values())
+
+
+def thread_cpu(process: psutil.Process) -> dict[int, float]:
+    return {thread.id: thread.user_time + thread.system_time for thread in process.threads()}
+
+
+def measure(command: list[str], cwd: Path) -> Run:
+    """Run ``command``, sampling its process tree every 0.1 s. smaps_rollup is read, not smaps:
+    sampling must not eat the CPU the crawl is measured on."""
     started = time.monotonic()
     process = psutil.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            text=True)
@@ -204,6 +229,7 @@ def measure(command: list[str], cwd: Path) -> tuple[float, float, float, float, 
     reader.start()
     peak = top_peak = 0
     cpu_by_pid: dict[int, float] = {}
+    cpu_by_thread: dict[int, float] = {}
     while process.poll() is None:
         try:
             tree = [process, *process.children(recursive=True)]
@@ -217,14 +243,29 @@ def measure(command: list[str], cwd: Path) -> tuple[float, float, float, float, 
             try:
                 times = member.cpu_times()
                 cpu_by_pid[member.pid] = times.user + times.system
+                if member is process:
+                    cpu_by_thread.update(thread_cpu(member))
             except psutil.Error:
                 pass
         if total > peak:
             peak, top_peak = total, top
         time.sleep(0.1)
     reader.join(timeout=5)
-    wall = time.monotonic() - started
-    return wall, sum(cpu_by_pid.values()), peak / 1024, top_peak / 1024, "".join(output)
+    return Run(time.monotonic() - started, cpu_by_pid, cpu_by_thread, peak / 1024,
+               top_peak / 1024, "".join(output))
+
+
+def cpu_report(run: Run, pid: int, server_cpu: float) -> str:
+    """Where crescent's CPU went, by process and (in the crawl process) by thread."""
+    crawl = run.cpu_by_process.get(pid, 0.0)
+    reactor = run.cpu_by_thread.get(pid, 0.0)  # the main thread's id is the process id
+    others = sorted((seconds for tid, seconds in run.cpu_by_thread.items() if tid != pid),
+                    reverse=True)
+    workers = [seconds for member, seconds in run.cpu_by_process.items() if member != pid]
+    return (f"crescent's CPU seconds: crawl process {crawl:.1f} (reactor thread {reactor:.1f}, "
+            f"busiest other thread {others[0] if others else 0.0:.1f}, the rest "
+            f"{sum(others[1:]):.1f}), workers {' + '.join(f'{w:.1f}' for w in workers)} "
+            f"(extraction; the last also indexes); the benchmark's server {server_cpu:.1f}")
 
 
 def main() -> None:
@@ -242,35 +283,37 @@ def main() -> None:
             script = Path(scratch, f"bench_{inline}.py")
             script.write_text(BASELINE_SPIDER.format(inline=inline, base=base))
             out = Path(scratch, f"out_{inline}.jsonl")
-            wall, cpu, peak, _top, log = measure(
-                [sys.executable, "-m", "scrapy", "runspider", str(script), "-o", str(out)],
-                cwd=Path(scratch))
+            run = measure([sys.executable, "-m", "scrapy", "runspider", str(script), "-o",
+                           str(out)], cwd=Path(scratch))
             items = sum(1 for _ in out.open()) if out.exists() else 0
-            rows.append((label, items, wall, cpu, peak))
+            rows.append((label, items, run))
         data = Path(scratch, "data")
-        wall, cpu, peak, top, log = measure(
+        server_before = server.cpu_seconds()
+        crescent = measure(
             [sys.executable, "-m", "cli", "crawl", "--site", f"{base}/list/1",
              "--article-pattern", r"/article/\d+$", "--data", str(data),
              "-s", "CLOSESPIDER_PAGECOUNT=0", "-s", "DEPTH_LIMIT=0",
              "-s", f"CRESCENT_MAX_LISTING_PAGES={site.listings + 5}"], cwd=REPO)
+        server_cpu = server.cpu_seconds() - server_before
+        crawl_pid = next(iter(crescent.cpu_by_process), 0)
         archived = sum(1 for _ in (data / "archive").rglob("*.json"))
-        rows.append(("crescent (pool, archive, index)", archived, wall, cpu, peak))
-        crawl_process_peak = top
+        rows.append(("crescent (pool, archive, index)", archived, crescent))
         if archived < args.articles * 0.95:
-            print(log[-3000:])
+            print(crescent.output[-3000:])
     server.shutdown()
-    inline_rate = rows[1][1] / rows[1][2]
+    inline_rate = rows[1][1] / rows[1][2].wall
     size = sum(len(site.article(n)) for n in range(50)) / 50 / 1024
     print(f"\n{args.articles} generated article pages ({size:.0f} KiB each) on 127.0.0.1, "
           f"{psutil.cpu_count()} cores\n")
     print(f"{'system':<34}{'articles':>9}{'seconds':>9}{'art/s':>8}{'vs inline':>10}"
           f"{'CPU cores':>11}{'peak MiB':>10}")
-    for label, items, wall, cpu, peak in rows:
-        rate = items / wall if wall else 0.0
-        print(f"{label:<34}{items:>9}{wall:>9.1f}{rate:>8.1f}{rate / inline_rate:>9.2f}x"
-              f"{cpu / wall:>11.2f}{peak:>10.0f}")
-    print(f"\nAt crescent's peak its crawl process held {crawl_process_peak:.0f} MiB (PSS), its "
+    for label, items, run in rows:
+        rate = items / run.wall if run.wall else 0.0
+        print(f"{label:<34}{items:>9}{run.wall:>9.1f}{rate:>8.1f}{rate / inline_rate:>9.2f}x"
+              f"{run.cpu / run.wall:>11.2f}{run.peak:>10.0f}")
+    print(f"\nAt crescent's peak its crawl process held {crescent.top_peak:.0f} MiB (PSS), its "
           "extraction workers and index writer the rest.")
+    print(cpu_report(crescent, crawl_pid, server_cpu))
 
 
 if __name__ == "__main__":
