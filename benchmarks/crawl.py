@@ -133,6 +133,7 @@ class SiteServer:
 
     def __init__(self, site: GeneratedSite) -> None:
         self.site = site
+        self.connections: set[asyncio.Task] = set()
         self.loop = asyncio.new_event_loop()
         started = threading.Event()
         self.thread = threading.Thread(target=self._run, args=(started,), daemon=True)
@@ -162,6 +163,8 @@ class SiteServer:
 
     async def _serve_connection(self, reader: asyncio.StreamReader,
                                 writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        self.connections.add(task)
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -175,11 +178,22 @@ class SiteServer:
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
             pass  # the client closed the connection
         finally:
+            self.connections.discard(task)
             writer.close()
 
+    async def _close(self) -> None:
+        self.server.close()
+        for task in list(self.connections):
+            task.cancel()
+        await asyncio.gather(*self.connections, return_exceptions=True)
+        await self.server.wait_closed()
+        await asyncio.sleep(0)  # the transports close on the next pass of the loop
+
     def shutdown(self) -> None:
+        asyncio.run_coroutine_threadsafe(self._close(), self.loop).result(timeout=5)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=5)
+        self.loop.close()
 
 
 def serve(site: GeneratedSite) -> SiteServer:

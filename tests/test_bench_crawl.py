@@ -1,0 +1,45 @@
+"""The crawl benchmark runs end to end on a small generated site (the 2,000-page run is manual)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+
+from benchmarks.crawl import GeneratedSite, serve
+from tests.conftest import REPO
+
+
+def test_the_generated_site_serves_unique_articles_behind_listings_with_keep_alive():
+    site = GeneratedSite(30)
+    server = serve(site)
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        listing = urllib.request.urlopen(f"{base}/list/1").read().decode()
+        assert listing.count('class="article"') == 20 and 'href="/list/2"' in listing
+        first, second = (urllib.request.urlopen(f"{base}/article/{n}").read() for n in (3, 4))
+        assert b"\xe2\x84\x963" in first and first != second  # "№3": each page its own title
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(f"{base}/article/30")
+        assert missing.value.code == 404
+        missing.value.close()
+        assert server.cpu_seconds() >= 0.0
+    finally:
+        server.shutdown()
+
+
+@pytest.mark.slow
+def test_small_benchmark_prints_the_comparison():
+    run = subprocess.run([sys.executable, "-m", "benchmarks.crawl", "--articles", "40"],
+                         cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    rows = {match[1].strip(): int(match[2]) for match in re.finditer(
+        r"^(download-only spider|inline trafilatura|crescent \(pool, archive, index\))\s+(\d+)",
+        run.stdout, re.MULTILINE)}
+    assert rows == {"download-only spider": 40, "inline trafilatura": 40,
+                    "crescent (pool, archive, index)": 40}
+    assert re.search(r"crawl process [\d.]+ \(reactor thread [\d.]+", run.stdout)
+    assert re.search(r"workers [\d.]+ \+ [\d.]+", run.stdout)
