@@ -110,7 +110,8 @@ def test_second_crawl_waits_or_exits_and_search_works_meanwhile(replicas, tmp_pa
             time.sleep(0.1)
         assert server.dripping.wait(timeout=60)  # the crawl holds a download open for ~20 s
         searched = crescent("search", "Красного", "--json", data=tmp_path)
-        while not searched.stdout.strip() and time.monotonic() < deadline + 15:
+        committed_by = time.monotonic() + 15
+        while not searched.stdout.strip() and time.monotonic() < committed_by:
             time.sleep(0.5)  # until a batch is committed
             searched = crescent("search", "Красного", "--json", data=tmp_path)
         refused = crescent("crawl", "anadolu", "--no-wait", "--base-url",
