@@ -30,6 +30,20 @@ class CliError(click.ClickException):
     exit_code = 2
 
 
+class DataError(click.ClickException):
+    """The data directory needs a human (an unreadable archive file): one line, exit 1."""
+
+
+class CrescentGroup(click.Group):
+    def invoke(self, ctx: click.Context):
+        from archive.store import ArchiveError
+
+        try:
+            return super().invoke(ctx)
+        except ArchiveError as error:  # whichever command met it: search, export, crawl, …
+            raise DataError(str(error)) from None
+
+
 def console() -> Console:
     # Piped output (files, tests, CI logs) gets a wide fixed width so tables stay one per line.
     return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
@@ -93,7 +107,7 @@ def check_sources(data_dir: Path, sources: tuple[str, ...]) -> None:
             raise CliError(f"unknown source {source!r} (known: {', '.join(sorted(known))})")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=CrescentGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option("0.1.0", prog_name="crescent")
 def main() -> None:
     """crescent: crawl, archive and search news of the Red Cross and Red Crescent Movement."""

@@ -8,16 +8,19 @@ corpus, a reprint with an extra footer paragraph is 7 bits away, the closest unr
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
+import time
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 from simhash import Simhash
 
-from archive.store import SaveResult
+from archive.store import ArchiveError, SaveResult
 
+logger = logging.getLogger(__name__)
 SHINGLE_WORDS = 3
 MAX_DISTANCE = 10  # bits of 64
 
@@ -88,14 +91,42 @@ class SharedArchive:
 
         self.store = ArchiveStore(root)
         self.store.cleanup()
-        self.near = NearDuplicates(self.store.iter_records())
+        self.near = NearDuplicates()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
+        self._loading: Future | None = None
+        self._closing = False
+
+    def start_loading(self) -> Future:
+        """Read the archive's fingerprints in the writer thread, as its first work.
+
+        Reading every article takes ~4 s for 100,000 of them: the crawl starts meanwhile, and
+        every save comes after the load (one thread, in order). Nothing starts a thread before
+        this is called (or the first save): the extraction workers fork from a single thread.
+        """
+        if self._loading is None:
+            self._loading = self._writer.submit(self._load_fingerprints)
+        return self._loading
+
+    def _load_fingerprints(self) -> None:
+        started, count = time.monotonic(), 0
+        for path in self.store.current_paths():
+            if self._closing:
+                return
+            try:
+                self.near.add(self.store.read(path))
+                count += 1
+            except (ArchiveError, KeyError, TypeError, ValueError) as error:  # `check` names it
+                logger.warning("not deduplicated against %s: %s", path, error)
+        logger.info("fingerprints of %d archived articles read in %.1f s", count,
+                    time.monotonic() - started)
 
     async def save(self, record: dict[str, Any]) -> tuple[SaveResult, int]:
         """Store ``record`` in the writer thread; returns the result and duplicate links made."""
+        self.start_loading()
         return await asyncio.wrap_future(self._writer.submit(self.save_now, record))
 
     def save_now(self, record: dict[str, Any]) -> tuple[SaveResult, int]:
+        self.start_loading().result()  # at once in the writer thread: the load ran first
         record = dict(record)
         record["simhash"] = fingerprint(record["text"])
         record["duplicate_of"] = self.original_of(record)
@@ -121,6 +152,7 @@ class SharedArchive:
         return 0
 
     def close(self) -> None:
+        self._closing = True  # a load still running stops: nothing will be saved any more
         self._writer.shutdown(wait=True)
 
     def __deepcopy__(self, memo: dict) -> SharedArchive:

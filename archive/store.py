@@ -79,6 +79,22 @@ class ArchiveStore:
         """Ids of every article in the archive."""
         return set(self._scan())
 
+    def read(self, path: Path) -> dict[str, Any]:
+        """One archive file's record; a file that is not a JSON object is an ArchiveError."""
+        try:
+            record = json.loads(path.read_text("utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise ArchiveError(
+                f"{self.relative(path)} in {self.root} is unreadable ({error}): restore it or "
+                "move it out of the archive (`crescent check` lists every such file)") from None
+        if not isinstance(record, dict):
+            raise ArchiveError(f"{self.relative(path)} in {self.root} holds no article record")
+        return record
+
+    def current_paths(self) -> list[Path]:
+        """The file of every article's current version, in a stable order (by path)."""
+        return sorted(self._scan().values(), key=str)
+
     def __len__(self) -> int:
         return len(self._scan())
 
@@ -91,7 +107,7 @@ class ArchiveStore:
     def load(self, article_id: str) -> dict[str, Any] | None:
         """The current version of an article, or None."""
         path = self.path_of(article_id)
-        return json.loads(path.read_text("utf-8")) if path else None
+        return self.read(path) if path else None
 
     def versions(self, article_id: str) -> list[dict[str, Any]]:
         """Earlier versions of an article, oldest first (the current one not included)."""
@@ -103,12 +119,12 @@ class ArchiveStore:
             match = VERSION_RE.match(candidate.name)
             if match and match[1] == article_id:
                 found.append((int(match[2]), candidate))
-        return [json.loads(p.read_text("utf-8")) for _n, p in sorted(found)]
+        return [self.read(p) for _n, p in sorted(found)]
 
     def iter_records(self) -> Iterator[dict[str, Any]]:
         """Every current article, in a stable order (by path)."""
-        for _id, path in sorted(self._scan().items(), key=lambda item: str(item[1])):
-            yield json.loads(path.read_text("utf-8"))
+        for path in self.current_paths():
+            yield self.read(path)
 
     def relative(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
@@ -133,7 +149,7 @@ class ArchiveStore:
         target = self.path_for(record)
         paths = self._scan()
         current_path = paths.get(record["id"])
-        current = json.loads(current_path.read_text("utf-8")) if current_path else None
+        current = self.read(current_path) if current_path else None
         if current and current.get("content_sha256") == record["content_sha256"]:
             return SaveResult.UNCHANGED
         if current is None:
@@ -154,7 +170,7 @@ class ArchiveStore:
         path = self.path_of(article_id)
         if path is None:
             raise ArchiveError(f"no article {article_id}")
-        record = json.loads(path.read_text("utf-8"))
+        record = self.read(path)
         if any(name in CONTENT_FIELDS for name in fields):
             raise ArchiveError("content fields change only through save()")
         record.update(fields)

@@ -161,7 +161,8 @@ def run_crawl(
     overrides.update(extra_settings or {})
     tune_allocator()  # before any thread or worker starts: see crawler.memory
     settings = project_settings(data_dir, **overrides)
-    settings.set("CRESCENT_SHARED_ARCHIVE", SharedArchive(data_dir / "archive"), priority="cmdline")
+    archive = SharedArchive(data_dir / "archive")
+    settings.set("CRESCENT_SHARED_ARCHIVE", archive, priority="cmdline")
     pool = ExtractionPool(workers_setting(settings))
     settings.set("CRESCENT_SHARED_POOL", pool, priority="cmdline")
     indexer = IndexWriter(data_dir, inline=pool.workers == 0, host=pool)
@@ -201,11 +202,13 @@ def run_crawl(
             f"{name}: {failure.getErrorMessage()}"))
     indexer.start()  # the engines' modules, loaded before the workers fork
     pool.start()  # before the reactor: see crawler.pool
+    archive.start_loading()  # its first thread, once the workers have forked
     try:
         process.start()
     finally:
         indexer.shutdown()
         pool.shutdown()  # finishes the index batches it hosts before stopping
+        archive.close()  # every save is done; a fingerprint load still running stops
     if failures:
         raise CrawlFailedError("; ".join(failures))
     return [CrawlResult(crawler.spider.name if crawler.spider else crawler.spidercls.name,

@@ -115,3 +115,38 @@ def test_different_articles_differ_and_content_queries_are_kept():
     assert article_id("https://x.org/news?id=1") != article_id("https://x.org/news?id=2")
     assert clean_url("https://x.org/a?b=2&utm_campaign=z&a=1") == "https://x.org/a?a=1&b=2"
     assert url_key("https://www.x.org/ru/мир/1") == "x.org/ru/%D0%BC%D0%B8%D1%80/1"
+
+
+PRESS_RELEASE = ("Türk Kızılay ve Azerbaycan Kızılay Cemiyeti Bakü'de ortak bir toplantı "
+                 "düzenledi. Toplantıda afet müdahalesi, gönüllü eğitimi ve ilk yardım "
+                 "kursları görüşüldü. "
+                 "İki kuruluş, bölgedeki göçmenlere yönelik insani yardım faaliyetlerini "
+                 "birlikte sürdürme kararı aldı ve yeni bir iş birliği protokolü imzaladı.")
+
+
+def test_a_reprint_finds_its_original_from_an_earlier_crawl_read_in_the_writer_thread(
+        tmp_path, caplog):
+    import threading
+
+    from archive.dedupe import SharedArchive
+
+    original = record(text=PRESS_RELEASE, published="2025-11-18")
+    ArchiveStore(tmp_path).save(original)
+    torn = tmp_path / "anadolu" / "2025" / "11" / f"{'f' * 16}.json"
+    torn.write_text('{"id": "ffffffffffffffff", "te')  # a file `crescent check` would name
+
+    threads = threading.active_count()
+    archive = SharedArchive(tmp_path)
+    assert threading.active_count() == threads  # no thread until asked: the workers fork first
+    archive.start_loading()
+    reprint = record(id=article_id("https://turkmenportal.com/en/blog/1/kizilay"),
+                     url="https://turkmenportal.com/en/blog/1/kizilay", source="turkmenportal",
+                     text=PRESS_RELEASE + " Haber merkezi.", published="2025-11-19")
+    with caplog.at_level("INFO", logger="archive.dedupe"):
+        result, links = archive.save_now(reprint)
+    archive.close()
+    assert result is SaveResult.NEW and links == 1
+    saved = json.loads(ArchiveStore(tmp_path).path_of(reprint["id"]).read_text("utf-8"))
+    assert saved["duplicate_of"] == original["id"]
+    assert any("unreadable" in message and torn.name in message for message in caplog.messages)
+    assert any("fingerprints of 1 archived articles" in m for m in caplog.messages)

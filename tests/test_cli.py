@@ -299,3 +299,22 @@ def test_bad_search_input_is_one_line_and_exit_code_2(data, args, message):
     result = run(*args, "--data", data)
     assert result.exit_code == 2, result.output
     assert message in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("args", [
+    ["reindex"], ["check", "--repair"], ["export"], ["crawl", "--site", "http://127.0.0.1:9/"],
+])
+def test_an_unreadable_archive_file_is_named_in_one_line_not_a_traceback(data, tmp_path, args):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(data, copy)
+    first = sorted((copy / "archive").rglob("*.json"))[0]
+    first.write_text(first.read_text("utf-8")[:200], "utf-8")  # cut off mid-record
+    if args[0] == "crawl":  # a crawl reads the archive whole when it rebuilds a missing index
+        shutil.rmtree(copy / "index")
+    result = run(*args, "--data", copy)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    [line] = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert first.name in line and "crescent check" in line
