@@ -143,6 +143,10 @@ def _write_model_cache(path: Path, arrays: dict[str, Any]) -> None:
             with contextlib.suppress(OSError):
                 os.unlink(temp)
             raise
+        for stale in path.parent.glob("langid-*.npz"):  # made from an earlier py3langid
+            if stale != path:
+                with contextlib.suppress(OSError):
+                    stale.unlink()
     except OSError as error:  # a read-only home: every start unpacks the model instead
         logger.debug("cannot cache the language model in %s: %s", path, error)
 

@@ -47,8 +47,12 @@ def test_the_model_cache_gives_the_same_identifier_and_is_rebuilt_when_torn(tmp_
     path = language.model_cache_file()
     assert path.is_relative_to(tmp_path) and not path.exists()
 
+    path.parent.mkdir(parents=True)
+    stale = path.parent / "langid-0.3.0-1-2-q1.npz"
+    stale.write_bytes(b"a cache made from an earlier py3langid")
     fresh = language.load_identifier()  # unpacks py3langid's model and writes the cache
     assert path.exists() and not list(path.parent.glob("*.tmp"))
+    assert not stale.exists()  # one model's cache at a time (they are ~50 MB)
     cached = language.load_identifier()  # reads the cache
     assert np.array_equal(cached.nb_ptc.codes, fresh.nb_ptc.codes)
     assert cached.nb_classes == fresh.nb_classes
