@@ -13,7 +13,6 @@ import contextlib
 import logging
 import os
 import re
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -132,17 +131,10 @@ def _read_model_cache(path: Path) -> dict[str, Any] | None:
 def _write_model_cache(path: Path, arrays: dict[str, Any]) -> None:
     import numpy as np
 
+    from archive.atomic import atomic_write
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                np.savez(handle, **arrays)
-            os.replace(temp, path)  # readers see the whole file or none
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise
+        atomic_write(path, lambda handle: np.savez(handle, **arrays))  # whole file or none
         for stale in path.parent.glob("langid-*.npz"):  # made from an earlier py3langid
             if stale != path:
                 with contextlib.suppress(OSError):
