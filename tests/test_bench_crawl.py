@@ -26,7 +26,6 @@ def test_the_generated_site_serves_unique_articles_behind_listings_with_keep_ali
             urllib.request.urlopen(f"{base}/article/30")
         assert missing.value.code == 404
         missing.value.close()
-        assert server.cpu_seconds() >= 0.0
     finally:
         server.shutdown()
 
