@@ -35,7 +35,6 @@ def release_free_heap() -> bool:
     return True
 
 
-
 def tune_allocator(mmap_threshold: int = 128 * 1024, arenas: int = 2) -> bool:
     """Allocation rules for a crawl's processes, set before its threads and workers start.
 

@@ -109,7 +109,7 @@ class ExtractionPool:
         return future
 
     def _load(self, worker: int) -> int:
-        """Pages in hand; hosted work (an index commit, ~1 s) counts as a full hand of pages."""
+        """Pages in hand; hosted work (an index commit, ~0.3 s) counts as a full hand of pages."""
         load = self._in_hand[worker]
         if worker == self.workers - 1:
             load += 2 * IN_FLIGHT_PER_WORKER * sum(not hosted.done() for hosted in self._hosted)

@@ -257,7 +257,6 @@ class CompactCodec(W3Codec):
         return CompactLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
 
 
-
 # A length byte's length, as Whoosh decodes it (a zero byte means no length: None).
 _LENGTH_OF_BYTE = [None] + [byte_to_length(b) for b in range(1, 256)]
 
