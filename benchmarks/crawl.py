@@ -134,6 +134,7 @@ class SiteServer:
     def __init__(self, site: GeneratedSite) -> None:
         self.site = site
         self.connections: set[asyncio.Task] = set()
+        self.connections_opened = 0
         self.loop = asyncio.new_event_loop()
         started = threading.Event()
         self.thread = threading.Thread(target=self._run, args=(started,), daemon=True)
@@ -165,6 +166,7 @@ class SiteServer:
                                 writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         self.connections.add(task)
+        self.connections_opened += 1
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -297,12 +299,13 @@ def main() -> None:
             script = Path(scratch, f"bench_{inline}.py")
             script.write_text(BASELINE_SPIDER.format(inline=inline, base=base))
             out = Path(scratch, f"out_{inline}.jsonl")
+            opened = server.connections_opened
             run = measure([sys.executable, "-m", "scrapy", "runspider", str(script), "-o",
                            str(out)], cwd=Path(scratch))
             items = sum(1 for _ in out.open()) if out.exists() else 0
-            rows.append((label, items, run))
+            rows.append((label, items, run, server.connections_opened - opened))
         data = Path(scratch, "data")
-        server_before = server.cpu_seconds()
+        server_before, opened = server.cpu_seconds(), server.connections_opened
         crescent = measure(
             [sys.executable, "-m", "cli", "crawl", "--site", f"{base}/list/1",
              "--article-pattern", r"/article/\d+$", "--data", str(data),
@@ -311,7 +314,8 @@ def main() -> None:
         server_cpu = server.cpu_seconds() - server_before
         crawl_pid = next(iter(crescent.cpu_by_process), 0)
         archived = sum(1 for _ in (data / "archive").rglob("*.json"))
-        rows.append(("crescent (pool, archive, index)", archived, crescent))
+        rows.append(("crescent (pool, archive, index)", archived, crescent,
+                     server.connections_opened - opened))
         if archived < args.articles * 0.95:
             print(crescent.output[-3000:])
     server.shutdown()
@@ -320,11 +324,11 @@ def main() -> None:
     print(f"\n{args.articles} generated article pages ({size:.0f} KiB each) on 127.0.0.1, "
           f"{psutil.cpu_count()} cores\n")
     print(f"{'system':<34}{'articles':>9}{'seconds':>9}{'art/s':>8}{'vs inline':>10}"
-          f"{'CPU cores':>11}{'peak MiB':>10}")
-    for label, items, run in rows:
+          f"{'CPU cores':>11}{'peak MiB':>10}{'connections':>13}")
+    for label, items, run, connections in rows:
         rate = items / run.wall if run.wall else 0.0
         print(f"{label:<34}{items:>9}{run.wall:>9.1f}{rate:>8.1f}{rate / inline_rate:>9.2f}x"
-              f"{run.cpu / run.wall:>11.2f}{run.peak:>10.0f}")
+              f"{run.cpu / run.wall:>11.2f}{run.peak:>10.0f}{connections:>13}")
     print(f"\nAt crescent's peak its crawl process held {crescent.top_peak:.0f} MiB (PSS), its "
           "extraction workers and index writer the rest.")
     print(cpu_report(crescent, crawl_pid, server_cpu))

@@ -88,7 +88,10 @@ def is_loopback(url: str) -> bool:
 LOCAL_REPLICA_SETTINGS = {
     "DOWNLOAD_DELAY": 0,
     "AUTOTHROTTLE_ENABLED": False,
-    "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+    # The replicas all live on 127.0.0.1, one download slot. Scrapy keeps as many idle
+    # connections per host as this setting; below CONCURRENT_REQUESTS (16), half the requests
+    # of a fast local crawl opened a new connection (1,015 for 2,103 pages), ~0.8 s of CPU.
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
 }
 
 
