@@ -289,6 +289,9 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--pad-kib", type=int, default=0,
                         help="add this much real-site page furniture to every article page")
+    parser.add_argument("--without-index", action="store_true",
+                        help="also crawl with indexing off (CRESCENT_INDEX_BATCH=0): what the "
+                             "index costs")
     args = parser.parse_args()
     site = GeneratedSite(args.articles, args.pad_kib)
     server = serve(site)
@@ -304,20 +307,24 @@ def main() -> None:
                            str(out)], cwd=Path(scratch))
             items = sum(1 for _ in out.open()) if out.exists() else 0
             rows.append((label, items, run, server.connections_opened - opened))
-        data = Path(scratch, "data")
-        server_before, opened = server.cpu_seconds(), server.connections_opened
-        crescent = measure(
-            [sys.executable, "-m", "cli", "crawl", "--site", f"{base}/list/1",
-             "--article-pattern", r"/article/\d+$", "--data", str(data),
-             "-s", "CLOSESPIDER_PAGECOUNT=0", "-s", "DEPTH_LIMIT=0",
-             "-s", f"CRESCENT_MAX_LISTING_PAGES={site.listings + 5}"], cwd=REPO)
-        server_cpu = server.cpu_seconds() - server_before
+        crescent_runs = [("crescent (pool, archive, index)", [])]
+        if args.without_index:
+            crescent_runs.append(("crescent, index off", ["-s", "CRESCENT_INDEX_BATCH=0"]))
+        for number, (label, extra) in enumerate(crescent_runs):
+            data = Path(scratch, f"data{number}")
+            server_before, opened = server.cpu_seconds(), server.connections_opened
+            run = measure(
+                [sys.executable, "-m", "cli", "crawl", "--site", f"{base}/list/1",
+                 "--article-pattern", r"/article/\d+$", "--data", str(data),
+                 "-s", "CLOSESPIDER_PAGECOUNT=0", "-s", "DEPTH_LIMIT=0",
+                 "-s", f"CRESCENT_MAX_LISTING_PAGES={site.listings + 5}", *extra], cwd=REPO)
+            archived = sum(1 for _ in (data / "archive").rglob("*.json"))
+            rows.append((label, archived, run, server.connections_opened - opened))
+            if number == 0:
+                crescent, server_cpu = run, server.cpu_seconds() - server_before
+            if archived < args.articles * 0.95:
+                print(run.output[-3000:])
         crawl_pid = next(iter(crescent.cpu_by_process), 0)
-        archived = sum(1 for _ in (data / "archive").rglob("*.json"))
-        rows.append(("crescent (pool, archive, index)", archived, crescent,
-                     server.connections_opened - opened))
-        if archived < args.articles * 0.95:
-            print(crescent.output[-3000:])
     server.shutdown()
     inline_rate = rows[1][1] / rows[1][2].wall
     size = sum(len(site.article(n)) for n in range(50)) / 50 / 1024
