@@ -179,16 +179,18 @@ def crawl(sources, all_sources, base_urls, site, article_pattern, languages, sin
 def _locked_crawl(plan, data_dir: Path, *, wait: bool = True, **kwargs):
     """Hold the data directory's crawl lock, bring the index in line, then crawl."""
     from archive.lock import LockedError, crawl_lock
+    from archive.store import ArchiveStore
     from crawler.maintenance import repair_index_if_behind
     from crawler.runner import CrawlFailedError, UnknownSourceError
 
     note = Console(stderr=True, highlight=False).print
     try:
         with crawl_lock(data_dir, wait=wait, on_wait=note):
-            repaired = repair_index_if_behind(data_dir)
+            store = ArchiveStore(data_dir / "archive")  # walked once, for the check and the crawl
+            repaired = repair_index_if_behind(data_dir, store)
             if repaired is not None:
                 note(f"the index was behind the archive: rebuilt it ({repaired} articles)")
-            return _run_with_progress(plan, data_dir, on_note=note, **kwargs)
+            return _run_with_progress(plan, data_dir, on_note=note, store=store, **kwargs)
     except LockedError as error:
         raise CliError(f"{error}; try again later or drop --no-wait") from None
     except UnknownSourceError as error:

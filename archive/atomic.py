@@ -41,15 +41,3 @@ def _fsync_dir(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def remove_stale_temp_files(root: Path) -> int:
-    """Delete temporary files a killed writer left behind; returns how many."""
-    removed = 0
-    if not root.exists():
-        return 0
-    for temp in root.rglob(f".*{TEMP_SUFFIX}"):
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
-            removed += 1
-    return removed

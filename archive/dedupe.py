@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from simhash import Simhash
 
-from archive.store import ArchiveError, SaveResult
+from archive.store import ArchiveError, ArchiveStore, SaveResult
 
 logger = logging.getLogger(__name__)
 SHINGLE_WORDS = 3
@@ -86,10 +86,9 @@ class SharedArchive:
     settings per crawler, so this object declares itself uncopyable: copies are itself.
     """
 
-    def __init__(self, root) -> None:
-        from archive.store import ArchiveStore
-
-        self.store = ArchiveStore(root)
+    def __init__(self, root, store: ArchiveStore | None = None) -> None:
+        """``store``: an ArchiveStore of ``root`` that has already walked it, to walk it once."""
+        self.store = store if store is not None else ArchiveStore(root)
         self.store.cleanup()
         self.near = NearDuplicates()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")

@@ -67,11 +67,14 @@ def repair(data_dir: Path) -> int:
     return reindex(data_dir)
 
 
-def repair_index_if_behind(data_dir: Path) -> int | None:
-    """At crawl start: rebuild each index that does not hold exactly the archive's articles."""
+def repair_index_if_behind(data_dir: Path, store: ArchiveStore | None = None) -> int | None:
+    """At crawl start: rebuild each index that does not hold exactly the archive's articles.
+
+    ``store``: the crawl's ArchiveStore of ``data_dir``, so that the archive is walked once.
+    """
     if not (data_dir / "archive").is_dir():
         return None
-    archived = ArchiveStore(data_dir / "archive").ids()
+    archived = (store if store is not None else ArchiveStore(data_dir / "archive")).ids()
     repaired = None
     for engine in engines_to_update(data_dir):
         if not compare_index(engine, archived).in_line:

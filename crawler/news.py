@@ -167,7 +167,9 @@ class NewsSpider(scrapy.Spider):
         spider.max_links = settings.getint("CRESCENT_MAX_LINKS_PER_PAGE", 1000)
         spider.aliases = AliasFile(data_dir(settings) / "state" / "url-aliases.tsv")
         if not spider.refresh:
-            spider.known_ids = ArchiveStore(data_dir(settings) / "archive").ids()
+            archive = settings.get("CRESCENT_SHARED_ARCHIVE")  # its walk serves every spider
+            store = archive.store if archive else ArchiveStore(data_dir(settings) / "archive")
+            spider.known_ids = store.ids()
             spider.known_ids |= {alias for alias, canonical in spider.aliases.load().items()
                                  if canonical in spider.known_ids}
         spider.hints = spider.source_hints()
