@@ -933,8 +933,14 @@ class WhooshEngine(Engine):
     def indexed_ids(self) -> set[str]:
         if not self.exists():
             return set()
+        ids: set[str] = set()
         with self.open().searcher() as searcher:
-            return {fields["id"] for fields in searcher.all_stored_fields()}
+            for reader, _offset in searcher.reader().leaf_readers():
+                if reader.has_deletions():  # a deleted document's terms stay until a merge
+                    ids.update(fields["id"] for fields in reader.all_stored_fields())
+                else:  # the terms alone: 0.18 s for 100,000 articles, stored fields 0.66 s
+                    ids.update(term.decode() for term in reader.lexicon("id"))
+        return ids
 
     def doc_count(self) -> int:
         if not self.exists():

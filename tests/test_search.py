@@ -305,3 +305,24 @@ def test_an_article_analysed_for_several_fields_gets_each_languages_terms():
     assert analysis.analyse(other, "tr").stem[2] != turkish.stem[2]
     assert analysis.analyse(text, "tr") is not turkish
     assert analysis.analyse(text, "tr") == turkish
+
+
+def test_indexed_ids_are_the_live_documents_across_segments_with_deletions(tmp_path):
+    from search.whoosh_engine import WhooshEngine
+
+    engine = WhooshEngine(tmp_path / "index")
+    documents = _synthetic_documents(30)
+    engine.update(documents[:20])  # one segment per batch
+    engine.update(documents[20:])
+    every = {document["id"] for document in documents}
+    assert engine.indexed_ids() == every
+    changed = dict(documents[3], title="A new headline")  # replaces its document: a deletion
+    engine.update([changed])
+    engine.delete([documents[25]["id"]])
+    with engine.open().searcher() as searcher:
+        leaves = [reader for reader, _ in searcher.reader().leaf_readers()]
+        assert len(leaves) > 1 and any(reader.has_deletions() for reader in leaves)
+        # The deleted article's id is still a term of its segment, as Whoosh keeps it.
+        assert any(documents[25]["id"].encode() in set(reader.lexicon("id"))
+                   for reader in leaves)
+    assert engine.indexed_ids() == every - {documents[25]["id"]}
