@@ -11,13 +11,21 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 from simhash import Simhash
 
+from archive.fingerprints import (
+    CachedFingerprint,
+    cache_path,
+    lookup,
+    read_cache,
+    remove_stale_temp_files,
+    write_cache,
+)
 from archive.store import ArchiveError, ArchiveStore, SaveResult
 
 logger = logging.getLogger(__name__)
@@ -47,16 +55,28 @@ class NearDuplicates:
             self.add(record)
 
     def add(self, record: dict[str, Any]) -> None:
-        if record["id"] in self.positions:
-            return
-        value = int(record.get("simhash") or fingerprint(record["text"]), 16)
-        if len(self.ids) == len(self.values):
-            self.values = np.resize(self.values, len(self.values) * 2)
-        self.values[len(self.ids)] = value
-        self.positions[record["id"]] = len(self.ids)
-        self.ids.append(record["id"])
-        self.sources.append(record["source"])
-        self.published.append(record["published"])
+        """Add an article, or replace what the table holds of it (a new version)."""
+        self.add_fingerprint(record["id"], record.get("simhash") or fingerprint(record["text"]),
+                             record["source"], record["published"])
+
+    def add_fingerprint(self, article_id: str, simhash: str, source: str,
+                        published: str) -> None:
+        position = self.positions.get(article_id)
+        if position is None:
+            position = self.positions[article_id] = len(self.ids)
+            if position == len(self.values):
+                self.values = np.resize(self.values, len(self.values) * 2)
+            self.ids.append(article_id)
+            self.sources.append(source)
+            self.published.append(published)
+        else:
+            self.sources[position], self.published[position] = source, published
+        self.values[position] = int(simhash, 16)
+
+    def fingerprint_of(self, position: int) -> tuple[str, str, str, str]:
+        """(id, simhash, source, published) of the article at ``position``."""
+        return (self.ids[position], f"{int(self.values[position]):016x}",
+                self.sources[position], self.published[position])
 
     def _near(self, record: dict[str, Any]) -> list[int]:
         value = np.uint64(int(record["simhash"], 16))
@@ -94,6 +114,12 @@ class SharedArchive:
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
         self._loading: Future | None = None
         self._closing = False
+        self._cache = cache_path(self.store.root)
+        # Each table position's file stamp (modification time, size), for the cache; the files
+        # this crawl writes are stamped again when it closes.
+        self._stamps: dict[int, tuple[int, int]] = {}
+        self._touched: set[str] = set()
+        self._loaded = False
 
     def start_loading(self) -> Future:
         """Read the archive's fingerprints in the writer thread, as its first work.
@@ -107,17 +133,59 @@ class SharedArchive:
         return self._loading
 
     def _load_fingerprints(self) -> None:
-        started, count = time.monotonic(), 0
+        started, read = time.monotonic(), 0
+        remove_stale_temp_files(self._cache)
+        cached = read_cache(self._cache)
         for path in self.store.current_paths():
             if self._closing:
                 return
             try:
-                self.near.add(self.store.read(path))
-                count += 1
-            except (ArchiveError, KeyError, TypeError, ValueError) as error:  # `check` names it
-                logger.warning("not deduplicated against %s: %s", path, error)
-        logger.info("fingerprints of %d archived articles read in %.1f s", count,
-                    time.monotonic() - started)
+                stamp = path.stat()
+                hit = lookup(cached, path.name[:16], stamp.st_mtime_ns, stamp.st_size)
+                if hit:
+                    self.near.add_fingerprint(hit.article_id, hit.simhash, hit.source,
+                                              hit.published)
+                    article_id = hit.article_id
+                else:
+                    record = self.store.read(path)
+                    self.near.add(record)
+                    article_id, read = record["id"], read + 1
+                self._stamps[self.near.positions[article_id]] = (stamp.st_mtime_ns,
+                                                                 stamp.st_size)
+            except (OSError, ArchiveError, KeyError, TypeError, ValueError) as error:
+                logger.warning("not deduplicated against %s: %s", path, error)  # `check` names it
+        self._loaded = True
+        if read or len(cached) != len(self._stamps):
+            self._write_cache()
+        logger.info("fingerprints of %d archived articles loaded in %.1f s (%d read from their "
+                    "files, the rest from %s)", len(self._stamps), time.monotonic() - started,
+                    read, self._cache.name)
+
+    def _cache_entries(self) -> Iterator[CachedFingerprint]:
+        for position, (mtime_ns, size) in self._stamps.items():
+            article_id, simhash, source, published = self.near.fingerprint_of(position)
+            yield CachedFingerprint(article_id, mtime_ns, size, simhash, source, published)
+
+    def _write_cache(self) -> None:
+        try:
+            write_cache(self._cache, self._cache_entries())
+        except OSError as error:  # a read-only state folder only costs the next crawl's reading
+            logger.warning("fingerprint cache not written: %s", error)
+
+    def _stamp_touched(self) -> None:
+        """Stamp the files this crawl wrote, so the cache vouches for them too."""
+        for article_id in self._touched:
+            path = self.store.path_of(article_id)
+            position = self.near.positions.get(article_id)
+            try:
+                stamp = path.stat() if path is not None and position is not None else None
+            except OSError:
+                stamp = None
+            if stamp is None:
+                self._stamps.pop(position, None)
+            else:
+                self._stamps[position] = (stamp.st_mtime_ns, stamp.st_size)
+        self._touched.clear()
 
     async def save(self, record: dict[str, Any]) -> tuple[SaveResult, int]:
         """Store ``record`` in the writer thread; returns the result and duplicate links made."""
@@ -131,8 +199,10 @@ class SharedArchive:
         record["duplicate_of"] = self.original_of(record)
         result = self.store.save(record)
         links = 0
+        if result is not SaveResult.UNCHANGED:
+            self._touched.add(record["id"])
+            self.near.add(record)  # a new version replaces the old one's fingerprint
         if result is SaveResult.NEW:
-            self.near.add(record)
             links += bool(record["duplicate_of"])
             for later in self.near.later_copies_of(record):
                 links += self._point_to_earliest(later)
@@ -147,12 +217,17 @@ class SharedArchive:
         earliest = self.near.original_of(later) if later else None
         if earliest and earliest != later.get("duplicate_of"):
             self.store.annotate(article_id, duplicate_of=earliest)
+            self._touched.add(article_id)
             return 1
         return 0
 
     def close(self) -> None:
+        """Finish the queued saves, then bring the fingerprint cache up to date."""
         self._closing = True  # a load still running stops: nothing will be saved any more
         self._writer.shutdown(wait=True)
+        if self._loaded and self._touched:
+            self._stamp_touched()
+            self._write_cache()
 
     def __deepcopy__(self, memo: dict) -> SharedArchive:
         return self

@@ -31,16 +31,23 @@ class ArchivePipeline:
     are kept); if the earlier one arrives second, the later one is annotated instead.
     """
 
-    def __init__(self, shared: SharedArchive, stats) -> None:
+    def __init__(self, shared: SharedArchive, stats, *, owns_archive: bool = False) -> None:
         self.shared = shared
         self.stats = stats
+        self.owns_archive = owns_archive
 
     @classmethod
     def from_crawler(cls, crawler):
         # One crawl of several sources shares one (see crawler.runner); alone, make our own.
-        shared = crawler.settings.get("CRESCENT_SHARED_ARCHIVE") or SharedArchive(
-            data_dir(crawler.settings) / "archive")
-        return cls(shared, crawler.stats)
+        shared = crawler.settings.get("CRESCENT_SHARED_ARCHIVE")
+        if shared is not None:
+            return cls(shared, crawler.stats)
+        return cls(SharedArchive(data_dir(crawler.settings) / "archive"), crawler.stats,
+                   owns_archive=True)
+
+    def close_spider(self) -> None:
+        if self.owns_archive:  # the runner closes a shared one after every spider
+            self.shared.close()
 
     async def process_item(self, item):
         try:
