@@ -599,9 +599,12 @@ def _rich_snippet(snippet: str) -> str:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write here instead of standard output (written atomically).")
 @click.option("--exact", is_flag=True, help="Match the query's words as written.")
+@click.option("--manifest/--no-manifest", default=None,
+              help="With -o FILE, also write FILE.manifest.json: SHA-256, counts, date range, "
+                   "the selection, when and by what (default: on with -o).")
 @engine_option
 @data_option()
-def export(query, languages, sources, since, until, fmt, output, exact, engine,
+def export(query, languages, sources, since, until, fmt, output, exact, manifest, engine,
            data_dir) -> None:
     """Export matching articles with all fields (JSON Lines or CSV).
 
@@ -609,29 +612,71 @@ def export(query, languages, sources, since, until, fmt, output, exact, engine,
     crescent export --format csv --lang ru -o russian.csv
     crescent export 'Kızılay' --since 2025-01-01 > kizilay.jsonl
     """
-    import io
-
     from archive import ArchiveStore
-    from archive.atomic import atomic_write_bytes
-    from archive.export import RecordFilter, select, write_csv, write_jsonl
+    from archive.atomic import atomic_write, atomic_write_bytes
+    from archive.export import (
+        DatasetTally,
+        DigestingWriter,
+        RecordFilter,
+        select,
+        tally,
+        write_csv,
+        write_jsonl,
+    )
+    from archive.export import manifest as dataset_manifest
 
+    if manifest and not output:
+        raise CliError("--manifest needs -o FILE (the manifest describes a written file)")
     check_sources(data_dir, tuple(sources))
     store = ArchiveStore(data_dir / "archive")
     flt = RecordFilter(tuple(languages or ()), tuple(sources), since, until)
     records = select(store.iter_records(), flt)
+    engine_name = None
     if query:
-        ids = _matching_ids(data_dir, query, flt, engine=engine, exact=exact)
+        ids, engine_name = _matching_ids(data_dir, query, flt, engine=engine, exact=exact)
         records = (record for record in records if record["id"] in ids)
-    buffer = io.StringIO(newline="")
-    count = (write_csv if fmt == "csv" else write_jsonl)(records, buffer)
-    if output:
-        atomic_write_bytes(output, buffer.getvalue().encode("utf-8"))
-        Console(stderr=True).print(f"exported {count} article(s) to {escape(str(output))}")
-    else:
-        sys.stdout.write(buffer.getvalue())
+    counted = DatasetTally()
+    records = tally(records, counted)
+    write_records = write_csv if fmt == "csv" else write_jsonl
+    if not output:
+        write_records(records, sys.stdout)  # streamed: an export can be larger than memory
+        return
+    writer: DigestingWriter | None = None
+
+    def write(handle) -> None:
+        nonlocal writer
+        writer = DigestingWriter(handle)
+        write_records(records, writer)
+
+    atomic_write(output, write)
+    note = f"exported {counted.articles} article(s) to {escape(str(output))}"
+    if manifest is not False:
+        selection = {"query": query, "exact": exact, "engine": engine_name,
+                     "languages": sorted(flt.languages), "sources": sorted(flt.sources),
+                     "since": since.isoformat() if since else None,
+                     "until": until.isoformat() if until else None}
+        described = dataset_manifest(file_name=output.name, fmt=fmt, writer=writer,
+                                     counted=counted, selection=selection,
+                                     version=_crescent_version())
+        manifest_path = output.with_name(f"{output.name}.manifest.json")
+        atomic_write_bytes(manifest_path, (json.dumps(described, ensure_ascii=False, indent=2)
+                                           + "\n").encode("utf-8"))
+        note += f" (manifest: {escape(manifest_path.name)})"
+    Console(stderr=True).print(note)
 
 
-def _matching_ids(data_dir: Path, query: str, flt, *, engine=None, exact=False) -> set[str]:
+def _crescent_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("crescent")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
+def _matching_ids(data_dir: Path, query: str, flt, *, engine=None,
+                  exact=False) -> tuple[set[str], str]:
+    """Ids of every article matching ``query`` and the name of the engine that answered."""
     from search import QueryError
     from search import search as run_search
 
@@ -649,7 +694,7 @@ def _matching_ids(data_dir: Path, query: str, flt, *, engine=None, exact=False) 
             ids |= {hit.id for hit in more.hits}
     except QueryError as error:
         raise CliError(str(error)) from None
-    return ids
+    return ids, chosen.name
 
 
 @main.command()

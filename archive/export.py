@@ -1,19 +1,21 @@
-"""Datasets for archivists: filter the archive, write JSON Lines or CSV, count what is there."""
+"""Datasets for archivists: filter the archive, write JSON Lines or CSV with a manifest (what,
+from where, when, checksum), count what is there."""
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from datetime import date
-from typing import IO, Any
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import IO, Any, BinaryIO
 
 EXPORT_FIELDS = (
     "id", "url", "source", "language", "language_confidence", "title", "published",
     "date_source", "modified", "authors", "description", "fetched_at", "content_sha256",
-    "word_count", "version", "text",
+    "word_count", "version", "duplicate_of", "text",
 )
 
 
@@ -57,6 +59,70 @@ def write_csv(records: Iterable[dict[str, Any]], out: IO[str]) -> int:
         writer.writerow(row)
         count += 1
     return count
+
+
+class DigestingWriter:
+    """A text sink for the writers above: UTF-8 to ``handle``, keeping the SHA-256 and size of
+    exactly the bytes written (the dataset is streamed, never held whole in memory)."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self.handle = handle
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def write(self, text: str) -> int:
+        data = text.encode("utf-8")
+        self.digest.update(data)
+        self.size += len(data)
+        self.handle.write(data)
+        return len(text)
+
+
+@dataclass
+class DatasetTally:
+    """What went into a dataset, counted as the records stream past (see :func:`tally`)."""
+
+    articles: int = 0
+    by_source: Counter = field(default_factory=Counter)
+    by_language: Counter = field(default_factory=Counter)
+    published: list[str] = field(default_factory=list)  # first, last
+    fetched: list[str] = field(default_factory=list)
+
+    def add(self, record: dict[str, Any]) -> None:
+        self.articles += 1
+        self.by_source[record.get("source")] += 1
+        self.by_language[record.get("language")] += 1
+        for bounds, value in ((self.published, record.get("published")),
+                              (self.fetched, record.get("fetched_at"))):
+            if isinstance(value, str) and value:
+                bounds[:] = [min(bounds[0], value), max(bounds[1], value)] if bounds else [
+                    value, value]
+
+
+def tally(records: Iterable[dict[str, Any]], into: DatasetTally) -> Iterator[dict[str, Any]]:
+    for record in records:
+        into.add(record)
+        yield record
+
+
+def manifest(*, file_name: str, fmt: str, writer: DigestingWriter, counted: DatasetTally,
+             selection: dict[str, Any], version: str) -> dict[str, Any]:
+    """The manifest of a written dataset: checksum, counts, date range and how it was chosen."""
+    return {
+        "file": file_name,
+        "format": fmt,
+        "sha256": writer.digest.hexdigest(),
+        "bytes": writer.size,
+        "articles": counted.articles,
+        "fields": list(EXPORT_FIELDS) if fmt == "csv" else "every field of each archive record",
+        "published": dict(zip(("first", "last"), counted.published, strict=False)) or None,
+        "fetched": dict(zip(("first", "last"), counted.fetched, strict=False)) or None,
+        "by_source": dict(sorted(counted.by_source.items(), key=str)),
+        "by_language": dict(sorted(counted.by_language.items(), key=str)),
+        "selection": selection,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "created_by": f"crescent {version}",
+    }
 
 
 @dataclass

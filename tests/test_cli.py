@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+from collections import Counter
 
 import pytest
 from click.testing import CliRunner
@@ -134,6 +135,44 @@ def test_export_jsonl_and_csv(data, tmp_path):
     table = list(csv.DictReader(io.StringIO(out.read_text("utf-8"))))
     assert table and all("id" in row and row["text"] for row in table)
     assert any(row["authors"] == "Ruslan Rehimov" for row in table)
+
+
+def test_export_to_a_file_writes_a_manifest_that_vouches_for_it(data, tmp_path):
+    import hashlib
+
+    out = tmp_path / "russian.jsonl"
+    result = run("export", "--data", data, "--lang", "ru", "-o", out)
+    assert result.exit_code == 0 and "manifest: russian.jsonl.manifest.json" in result.output
+    rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    manifest = json.loads((tmp_path / "russian.jsonl.manifest.json").read_text("utf-8"))
+    assert manifest["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+    assert manifest["bytes"] == out.stat().st_size and manifest["articles"] == len(rows) == 3
+    assert manifest["by_language"] == {"ru": 3}
+    assert manifest["by_source"] == dict(Counter(row["source"] for row in rows))
+    published = sorted(row["published"] for row in rows)
+    assert manifest["published"] == {"first": published[0], "last": published[-1]}
+    assert manifest["selection"]["languages"] == ["ru"] and manifest["selection"]["query"] is None
+    assert manifest["file"] == "russian.jsonl" and manifest["created_by"].startswith("crescent ")
+
+    searched = tmp_path / "kizilay.csv"
+    assert run("export", "Kızılay", "--data", data, "--format", "csv", "-o", searched,
+               "--exact").exit_code == 0
+    described = json.loads((tmp_path / "kizilay.csv.manifest.json").read_text("utf-8"))
+    assert described["selection"] | {"engine": None} == {
+        "query": "Kızılay", "exact": True, "engine": None, "languages": [], "sources": [],
+        "since": None, "until": None}
+    assert described["selection"]["engine"] in ("whoosh", "tantivy")
+    assert described["fields"][0] == "id"
+    assert described["sha256"] == hashlib.sha256(searched.read_bytes()).hexdigest()
+
+
+def test_export_manifest_options(data, tmp_path):
+    out = tmp_path / "all.jsonl"
+    assert run("export", "--data", data, "-o", out, "--no-manifest").exit_code == 0
+    assert out.exists() and not (tmp_path / "all.jsonl.manifest.json").exists()
+    refused = run("export", "--data", data, "--manifest")
+    assert refused.exit_code == 2 and "--manifest needs -o FILE" in refused.output
+    assert "Traceback" not in refused.output
 
 
 def test_sources_lists_every_spider():

@@ -138,3 +138,18 @@ def test_a_reprint_by_another_source_records_duplicate_of(crawled):
     original = records[reprint["duplicate_of"]]
     assert original["source"] == "icrc" and original["published"] < reprint["published"]
     assert reprint["title"] != original["title"]  # found despite the new headline and footer
+
+
+def test_a_csv_export_keeps_the_reprint_link(crawled, tmp_path):
+    import csv
+
+    data, _ = crawled
+    out = tmp_path / "all.csv"
+    result = crescent("export", "--format", "csv", "-o", str(out), data=data)
+    assert result.returncode == 0, result.stderr
+    with out.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    linked = {row["id"]: row["duplicate_of"] for row in rows if row["duplicate_of"]}
+    assert linked == {record["id"]: record["duplicate_of"]
+                      for record in archived(data).values() if record.get("duplicate_of")}
+    assert len(linked) == 1
