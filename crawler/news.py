@@ -168,7 +168,8 @@ class NewsSpider(scrapy.Spider):
         spider.aliases = AliasFile(data_dir(settings) / "state" / "url-aliases.tsv")
         if not spider.refresh:
             archive = settings.get("CRESCENT_SHARED_ARCHIVE")  # its walk serves every spider
-            store = archive.store if archive else ArchiveStore(data_dir(settings) / "archive")
+            store = (archive.store if archive is not None
+                     else ArchiveStore(data_dir(settings) / "archive"))
             spider.known_ids = store.ids()
             spider.known_ids |= {alias for alias, canonical in spider.aliases.load().items()
                                  if canonical in spider.known_ids}
