@@ -41,3 +41,14 @@ def _fsync_dir(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def remove_temp_files(folder: Path) -> int:
+    """Delete the temporary files of writes into ``folder`` that a kill interrupted (only when
+    nothing writes there: a temporary file may be a write in progress); returns how many."""
+    removed = 0
+    for temp in Path(folder).glob(f".*{TEMP_SUFFIX}"):
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+            removed += 1
+    return removed

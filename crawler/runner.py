@@ -15,6 +15,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 
+from archive.atomic import remove_temp_files
 from archive.dedupe import SharedArchive
 from archive.store import ArchiveStore
 from crawler.generic import GenericNewsSpider, source_name_for
@@ -153,6 +154,10 @@ def run_crawl(
     takes ~0.4 s for 100,000 articles; the crawl's spiders and archive writer share it).
     """
     data_dir.mkdir(parents=True, exist_ok=True)
+    # A crawl killed while writing its report (or any state file) left a temporary file; no
+    # other crawl writes here now (the caller holds the lock) and this one has not started.
+    for folder in ("crawls", "state"):
+        remove_temp_files(data_dir / folder)
     log_dir = data_dir / "logs"
     log_dir.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")

@@ -65,6 +65,22 @@ def test_sigkill_at_twenty_moments_loses_nothing(replicas, tmp_path):
     assert report.index_in_line, report.indexes
 
 
+def test_a_crawl_removes_what_killed_writes_left_in_its_folders(replicas, tmp_path):
+    data = tmp_path / "data"
+    left = [data / "crawls" / ".20261122T063355743520Z-tgymj.json.a2v2ba_3.tmp",
+            data / "state" / ".fingerprints.tsv.x1y2z3.tmp"]
+    for path in left:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("{half")
+    keep = data / "state" / "notes.tmp"  # not one of crescent's temporary files
+    keep.write_text("someone else's")
+    result = crescent("crawl", "turkmenistanlive", "--base-url",
+                      replicas["turkmenistanlive"].base_url, data=data)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert not any(path.exists() for path in left) and keep.exists()
+    assert list((data / "crawls").glob("*.json"))  # this crawl's own report was written
+
+
 def test_check_finds_and_repairs_an_index_behind_the_archive(crawled, tmp_path):
     import shutil
 
