@@ -6,6 +6,7 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
@@ -22,6 +23,7 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
     try:
+        os.fchmod(fd, new_file_mode())  # mkstemp's files are private; ours are ordinary files
         with os.fdopen(fd, "wb") as handle:
             write(handle)
             handle.flush()
@@ -32,6 +34,19 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> None:
             os.unlink(temp_name)
         raise
     _fsync_dir(path.parent)
+
+
+@lru_cache(maxsize=1)
+def new_file_mode() -> int:
+    """The mode ``open()`` gives a new file (0o666 less the umask), read without setting the
+    umask, which threads share; private (0o600) where the umask cannot be read."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0o600
 
 
 def _fsync_dir(directory: Path) -> None:

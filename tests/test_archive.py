@@ -190,3 +190,21 @@ def test_a_reprint_finds_its_original_from_an_earlier_crawl_read_in_the_writer_t
     assert saved["duplicate_of"] == original["id"]
     assert any("unreadable" in message and torn.name in message for message in caplog.messages)
     assert any("fingerprints of 1 archived articles" in m for m in caplog.messages)
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o027, 0o640), (0o077, 0o600)])
+def test_atomic_writes_make_ordinary_files_under_the_umask(tmp_path, umask, mode):
+    """An archive or an export shared with colleagues is readable as any file the user makes;
+    a private umask keeps it private (mkstemp alone made every file 0600)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    target = tmp_path / "export.csv"
+    script = ("import os, sys; from pathlib import Path; os.umask(int(sys.argv[2], 8)); "
+              "from archive.atomic import atomic_write_bytes; "
+              "atomic_write_bytes(Path(sys.argv[1]), b'id,url')")
+    subprocess.run([sys.executable, "-c", script, str(target), oct(umask)], check=True,
+                   cwd=REPO)
+    assert target.read_bytes() == b"id,url" and target.stat().st_mode & 0o777 == mode
