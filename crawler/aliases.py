@@ -32,7 +32,12 @@ class AliasFile:
 
     def add(self, alias: str, canonical: str) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "a", encoding="utf-8") as handle:
-            handle.write(f"{alias}\t{canonical}\n")
+        with open(self.path, "ab+") as handle:
+            line = f"{alias}\t{canonical}\n".encode()
+            if handle.seek(0, os.SEEK_END) > 0:
+                handle.seek(-1, os.SEEK_END)
+                if handle.read(1) != b"\n":  # a kill tore the last line: end it, keep this one
+                    line = b"\n" + line
+            handle.write(line)  # appended at the end whatever the position ("a" mode)
             handle.flush()
             os.fsync(handle.fileno())
