@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import re
 import shutil
@@ -42,6 +43,11 @@ class CrescentGroup(click.Group):
             return super().invoke(ctx)
         except ArchiveError as error:  # whichever command met it: search, export, crawl, …
             raise DataError(str(error)) from None
+        except OSError as error:  # a disk full, a folder not writable, …: said in one line
+            if error.errno == errno.EPIPE:
+                raise  # click ends quietly when the reader of our output went away
+            where = f": {error.filename}" if error.filename else ""
+            raise DataError(f"{error.strerror or error}{where}") from None
 
 
 def console() -> Console:
@@ -648,7 +654,10 @@ def export(query, languages, sources, since, until, fmt, output, exact, manifest
         writer = DigestingWriter(handle)
         write_records(records, writer)
 
-    atomic_write(output, write)
+    try:
+        atomic_write(output, write)
+    except OSError as error:
+        raise DataError(f"cannot write {output}: {error.strerror or error}") from None
     note = f"exported {counted.articles} article(s) to {escape(str(output))}"
     if manifest is not False:
         selection = {"query": query, "exact": exact, "engine": engine_name,

@@ -20,8 +20,12 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 def atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> None:
     """``write(handle)`` to a temporary file in ``path``'s folder, fsync, rename over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
+                                         suffix=TEMP_SUFFIX)
+    except OSError as error:  # named after the file being written, not our temporary one
+        raise type(error)(error.errno, error.strerror, str(path)) from error
     try:
         os.fchmod(fd, new_file_mode())  # mkstemp's files are private; ours are ordinary files
         with os.fdopen(fd, "wb") as handle:

@@ -166,6 +166,19 @@ def test_export_to_a_file_writes_a_manifest_that_vouches_for_it(data, tmp_path):
     assert described["sha256"] == hashlib.sha256(searched.read_bytes()).hexdigest()
 
 
+@pytest.mark.parametrize("args", [
+    ["export", "-o"], ["search", "Kızılay", "--by", "month", "--csv"],
+])
+def test_an_output_that_cannot_be_written_is_one_line_not_a_traceback(data, tmp_path, args):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where a folder should be")
+    target = blocker / "out.csv"
+    result = run(*args, str(target), "--data", data)
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    [line] = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert str(target) in line and ".tmp" not in line
+
+
 def test_export_manifest_options(data, tmp_path):
     out = tmp_path / "all.jsonl"
     assert run("export", "--data", data, "-o", out, "--no-manifest").exit_code == 0
