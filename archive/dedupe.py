@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import time
 from collections.abc import Iterable, Iterator
@@ -18,14 +19,8 @@ from typing import Any
 import numpy as np
 from simhash import Simhash
 
-from archive.fingerprints import (
-    CachedFingerprint,
-    cache_path,
-    lookup,
-    read_cache,
-    remove_stale_temp_files,
-    write_cache,
-)
+from archive.atomic import remove_temp_files
+from archive.fingerprints import CachedFingerprint, cache_path, lookup, read_cache, write_cache
 from archive.store import ArchiveError, ArchiveStore, SaveResult
 
 logger = logging.getLogger(__name__)
@@ -115,9 +110,11 @@ class SharedArchive:
         self._loading: Future | None = None
         self._closing = False
         self._cache = cache_path(self.store.root)
-        # Each table position's file stamp (modification time, size), for the cache; the files
-        # this crawl writes are stamped again when it closes.
-        self._stamps: dict[int, tuple[int, int]] = {}
+        # Each table position's file stamp for the cache (size -1: none), as arrays: a dict of
+        # tuples held 20 MiB for 100,000 articles. The files this crawl writes are stamped again
+        # when it closes.
+        self._mtimes = np.zeros(1024, dtype=np.int64)
+        self._sizes = np.full(1024, -1, dtype=np.int64)
         self._touched: set[str] = set()
         self._loaded = False
 
@@ -134,7 +131,7 @@ class SharedArchive:
 
     def _load_fingerprints(self) -> None:
         started, read = time.monotonic(), 0
-        remove_stale_temp_files(self._cache)
+        remove_temp_files(self._cache.parent)  # of a cache write a kill interrupted
         cached = read_cache(self._cache)
         for path in self.store.current_paths():
             if self._closing:
@@ -150,21 +147,30 @@ class SharedArchive:
                     record = self.store.read(path)
                     self.near.add(record)
                     article_id, read = record["id"], read + 1
-                self._stamps[self.near.positions[article_id]] = (stamp.st_mtime_ns,
-                                                                 stamp.st_size)
+                self._stamp(self.near.positions[article_id], stamp)
             except (OSError, ArchiveError, KeyError, TypeError, ValueError) as error:
                 logger.warning("not deduplicated against %s: %s", path, error)  # `check` names it
         self._loaded = True
-        if read or len(cached) != len(self._stamps):
+        stamped = int(np.count_nonzero(self._sizes >= 0))
+        if read or len(cached) != stamped:
             self._write_cache()
         logger.info("fingerprints of %d archived articles loaded in %.1f s (%d read from their "
-                    "files, the rest from %s)", len(self._stamps), time.monotonic() - started,
-                    read, self._cache.name)
+                    "files, the rest from %s)", stamped, time.monotonic() - started, read,
+                    self._cache.name)
+
+    def _stamp(self, position: int, stamp: os.stat_result | None) -> None:
+        if position >= len(self._sizes):
+            grown = max(2 * len(self._sizes), position + 1)
+            self._mtimes = np.resize(self._mtimes, grown)
+            self._sizes = np.concatenate([self._sizes, np.full(grown - len(self._sizes), -1)])
+        self._mtimes[position] = stamp.st_mtime_ns if stamp else 0
+        self._sizes[position] = stamp.st_size if stamp else -1
 
     def _cache_entries(self) -> Iterator[CachedFingerprint]:
-        for position, (mtime_ns, size) in self._stamps.items():
-            article_id, simhash, source, published = self.near.fingerprint_of(position)
-            yield CachedFingerprint(article_id, mtime_ns, size, simhash, source, published)
+        for position in np.flatnonzero(self._sizes >= 0):
+            article_id, simhash, source, published = self.near.fingerprint_of(int(position))
+            yield CachedFingerprint(article_id, int(self._mtimes[position]),
+                                    int(self._sizes[position]), simhash, source, published)
 
     def _write_cache(self) -> None:
         try:
@@ -177,14 +183,12 @@ class SharedArchive:
         for article_id in self._touched:
             path = self.store.path_of(article_id)
             position = self.near.positions.get(article_id)
+            if position is None:
+                continue
             try:
-                stamp = path.stat() if path is not None and position is not None else None
+                self._stamp(position, path.stat() if path is not None else None)
             except OSError:
-                stamp = None
-            if stamp is None:
-                self._stamps.pop(position, None)
-            else:
-                self._stamps[position] = (stamp.st_mtime_ns, stamp.st_size)
+                self._stamp(position, None)
         self._touched.clear()
 
     async def save(self, record: dict[str, Any]) -> tuple[SaveResult, int]:

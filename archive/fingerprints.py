@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from archive.atomic import TEMP_SUFFIX, atomic_write
+from archive.atomic import atomic_write
 
 HEADER = "crescent-fingerprints\t1\n"
 _LINE = re.compile(r"([0-9a-f]{16})\t(\d{1,20})\t(\d{1,12})\t([0-9a-f]{16})\t"
@@ -59,12 +59,6 @@ def lookup(lines: dict[str, str], article_id: str, mtime_ns: int,
     if not match or match[1] != article_id or int(match[2]) != mtime_ns or int(match[3]) != size:
         return None
     return CachedFingerprint(article_id, mtime_ns, size, match[4], match[5], match[6])
-
-
-def remove_stale_temp_files(path: Path) -> None:
-    """The temporary files of cache writes a kill interrupted (the old cache stayed)."""
-    for temp in Path(path).parent.glob(f".{Path(path).name}.*{TEMP_SUFFIX}"):
-        temp.unlink(missing_ok=True)
 
 
 def write_cache(path: Path, entries: Iterable[CachedFingerprint]) -> None:
