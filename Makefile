@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint bench-extract bench-search bench-crawl clean
+.PHONY: demo test test-fast lint system-packages bench-extract bench-search bench-crawl clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,11 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/crescent demo
 
-test: $(STAMP)
+# Debian packages that some tests start (Redis, Chromium): see system-packages.txt.
+system-packages:
+	bash scripts/install-system-packages
+
+test: $(STAMP) system-packages
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
