@@ -196,13 +196,22 @@ def _locked_crawl(plan, data_dir: Path, *, wait: bool = True, **kwargs):
             repaired = repair_index_if_behind(data_dir, store)
             if repaired is not None:
                 note(f"the index was behind the archive: rebuilt it ({repaired} articles)")
-            return _run_with_progress(plan, data_dir, on_note=note, store=store, **kwargs)
+            results = _run_with_progress(plan, data_dir, on_note=note, store=store, **kwargs)
+            _record_health(data_dir)
+            return results
     except LockedError as error:
         raise CliError(f"{error}; try again later or drop --no-wait") from None
     except UnknownSourceError as error:
         raise CliError(str(error)) from None
     except CrawlFailedError as error:
         raise click.ClickException(f"crawl failed: {error} (see {data_dir}/logs)") from None
+
+
+def _record_health(data_dir: Path) -> None:
+    """Append this crawl's reports to the sources' health history (see monitor.health)."""
+    from monitor.health import update_history
+
+    update_history(data_dir)
 
 
 def _base_urls(values: tuple[str, ...], sources: tuple[str, ...]) -> dict[str, str]:
@@ -832,6 +841,65 @@ def _print_rejected(data_dir: Path, as_json: bool) -> None:
         for reason, count in reasons.items():
             table.add_row(escape(source), escape(reason), str(count))
     console().print(table if counts else f"no crawl reports in {escape(str(data_dir))}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the histories and flags as JSON.")
+@click.option("--last", type=click.IntRange(1, 50), default=5, show_default=True,
+              help="Crawls shown per source.")
+@click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
+@data_option()
+def health(as_json: bool, last: int, sources: tuple[str, ...], data_dir: Path) -> None:
+    """Each source's latest crawls and the flags that say it may have broken quietly.
+
+    \b
+    crescent health
+    crescent health --source anadolu --last 10
+    crescent health --json
+    """
+    from monitor.health import health_json, source_health
+
+    if not data_dir.is_dir():
+        raise CliError(f"no data directory {data_dir}")
+    check_sources(data_dir, sources)
+    report = [item for item in source_health(data_dir, last=last)
+              if not sources or item.source in sources]
+    if as_json:
+        click.echo(json.dumps(health_json(report), ensure_ascii=False, indent=2))
+        return
+    out = console()
+    if not report:
+        out.print(f"no crawl history in {escape(str(data_dir))} yet: run `crescent crawl`")
+        return
+    for item in report:
+        state = (f"[bold red]{len(item.flags)} flag(s)[/]" if item.flags
+                 else "[green]no flags[/]")
+        table = Table(title=f"{escape(item.source)}: {state}", title_justify="left")
+        for column in ("crawl finished (UTC)", "pages", "listing links", "article links",
+                       "articles", "new", "rejected", "dated by page", "own language",
+                       "median words"):
+            table.add_column(column, overflow="fold")
+        for entry in item.crawls:
+            table.add_row(*(escape(cell) for cell in _health_row(entry)))
+        out.print(table)
+        for flag in item.flags:
+            out.print(f"  [bold red]{escape(flag.key)}[/]: {escape(flag.message)}")
+    flagged = sum(1 for item in report if item.flags)
+    out.print(f"{len(report)} source(s), {flagged} flagged")
+
+
+def _health_row(entry: dict) -> list[str]:
+    def share(value) -> str:
+        return "-" if value is None else f"{value:.0%}"
+
+    def number(value) -> str:
+        return "-" if value is None else str(value)
+
+    rejected = " ".join(f"{k}:{v}" for k, v in sorted(entry.get("rejected", {}).items()))
+    return [str(entry.get("finished", ""))[:19].replace("T", " "), number(entry.get("pages")),
+            number(entry.get("links")), number(entry.get("seen")), number(entry.get("found")),
+            number(entry.get("new")), rejected or "-", share(entry.get("date_from_page")),
+            share(entry.get("expected_language")), number(entry.get("median_words"))]
 
 
 @main.command()
