@@ -301,6 +301,80 @@ def print_crawl_summary(results) -> None:
               f"{totals['unchanged']} unchanged; rejected: {', '.join(reasons) or 'none'}")
 
 
+# --- monitor -------------------------------------------------------------------------------
+@main.command()
+@click.argument("sources", nargs=-1)
+@click.option("--all", "all_sources", is_flag=True, help="Monitor every configured source.")
+@click.option("--every", default="30m", show_default=True,
+              help="Time from one cycle's start to the next: 30m, 1h, 90s (at least 15 min "
+                   "for real sites).")
+@click.option("--notify-health", "notify_urls", multiple=True, metavar="URL",
+              help="Apprise URL told when a source gets a health flag and when it clears "
+                   "(repeatable; ${NAME} reads environment variable NAME).")
+@click.option("--base-url", "base_urls", multiple=True, metavar="[SOURCE=]URL",
+              help="Fetch from this scheme://host instead of the real site (replicas, tests).")
+@click.option("--lang", "languages", callback=parse_languages,
+              help="Languages to archive, comma-separated [default: tr,ru,en].")
+@click.option("--since", callback=parse_day, help="Skip articles and listings before this day.")
+@click.option("--contact", help="Contact e-mail or URL sent in the User-Agent.")
+@click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
+              help="Override a crawl setting, e.g. -s DOWNLOAD_TIMEOUT=10.")
+@click.option("--cycles", type=click.IntRange(min=1), hidden=True,
+              help="Stop after this many cycles (tests, demos).")
+@data_option()
+def monitor(sources, all_sources, every, notify_urls, base_urls, languages, since, contact,
+            overrides, cycles, data_dir) -> None:
+    """Crawl (archive, index, watches), check source health, pause, repeat until stopped.
+
+    Ctrl-C or SIGTERM lets the crawl under way stop as a Ctrl-C stops it (what it fetched is
+    archived and indexed), then exits 0.
+
+    \b
+    crescent monitor --all --every 30m
+    crescent monitor anadolu icrc --every 1h --notify-health 'mailtos://user:${SMTP_PASSWORD}@example.org'
+    """
+    from crawler.runner import CrawlPlan, UnknownSourceError, load_source, source_names
+    from monitor.health import check_notify_url
+    from monitor.schedule import Monitor, ScheduleError, check_floor, crawl_command, parse_every
+
+    if all_sources:
+        sources = tuple(source_names())
+    if not sources:
+        raise CliError(f"name one or more sources, or --all (sources: {', '.join(source_names())})")
+    for name in sources:
+        try:
+            load_source(name)
+        except UnknownSourceError as error:
+            raise CliError(str(error)) from None
+    mapping = _base_urls(base_urls, sources)
+    _setting_overrides(overrides)
+    try:
+        seconds = parse_every(every)
+        check_floor(seconds, CrawlPlan(sources=list(sources), base_urls=mapping).all_local())
+    except ScheduleError as error:
+        raise CliError(str(error)) from None
+    for url in notify_urls:
+        problem = check_notify_url(url)
+        if problem:
+            raise CliError(problem)
+    arguments = [*sources, "--data", str(data_dir)]
+    arguments += [arg for name, url in mapping.items() for arg in ("--base-url", f"{name}={url}")]
+    if languages:
+        arguments += ["--lang", ",".join(languages)]
+    if since:
+        arguments += ["--since", since.isoformat()]
+    if contact:
+        arguments += ["--contact", contact]
+    arguments += [arg for value in overrides for arg in ("--set", value)]
+    say = Console(highlight=False, soft_wrap=True).print
+    looper = Monitor(crawl_command(arguments), data_dir, sources, seconds,
+                     notify_urls=notify_urls, say=lambda line: say(escape(line)),
+                     max_cycles=cycles)
+    say(f"monitoring {len(sources)} source(s) every {escape(every)} into "
+        f"{escape(str(data_dir))}; Ctrl-C to stop")
+    sys.exit(looper.run())
+
+
 # --- demo ----------------------------------------------------------------------------------
 @main.command()
 @data_option(default="demo-data")
