@@ -219,8 +219,8 @@ def _no_links(source: str, latest: dict, earlier: list[dict]) -> list[Flag]:
     if latest.get("links") != 0 or not latest.get("listings"):
         return []
     usual = _median(e.get("links") for e in earlier)
-    if usual is not None and usual == 0:
-        return []  # its listings never gave article links (a feed-fed source): nothing new
+    if usual == 0 and latest["listing_pages"]:
+        return []  # listings read as ever, and as ever without article links (fed by a feed)
     failed = _fetch_failures(latest)
     message = (f"no article links found on its listing pages: 0 links on "
                f"{latest['listing_pages']} listing page(s) fetched of {latest['listings']}")
