@@ -970,7 +970,10 @@ def _health_row(entry: dict) -> list[str]:
         return "-" if value is None else str(value)
 
     rejected = " ".join(f"{k}:{v}" for k, v in sorted(entry.get("rejected", {}).items()))
-    return [str(entry.get("finished", ""))[:19].replace("T", " "), number(entry.get("pages")),
+    finished = str(entry.get("finished", ""))[:19].replace("T", " ")
+    if entry.get("finish_reason") == "shutdown":
+        finished += " (stopped)"  # interrupted by hand: not judged (see monitor.health)
+    return [finished, number(entry.get("pages")),
             number(entry.get("links")), number(entry.get("seen")), number(entry.get("found")),
             number(entry.get("new")), rejected or "-", share(entry.get("date_from_page")),
             share(entry.get("expected_language")), number(entry.get("median_words"))]

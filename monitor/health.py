@@ -30,6 +30,7 @@ NOTIFIED_FILE = "notified.json"  # the flags last announced per source (see chan
 MAX_ENTRIES = 200  # crawls kept per source
 BASELINE = 10  # earlier crawls a figure is compared with (their median)
 PAGE_DATE_SOURCES = ("json-ld", "meta", "time-element", "text")  # on the page, not url/feed
+INTERRUPTED = "shutdown"  # Scrapy's finish reason after Ctrl-C or SIGTERM
 IGNORED_REASONS = ("before-since",)  # rejections the crawl's own options cause
 # Thresholds, each relative to the source's own median over its last BASELINE crawls.
 REJECTION_FACTOR, REJECTION_MARGIN = 2, 3  # flagged when count >= 2 × median + 3
@@ -194,7 +195,12 @@ def update_history(data_dir: Path, *, write: bool = True) -> dict[str, list[dict
 # -- flags --------------------------------------------------------------------------------------
 
 def flags_for(source: str, entries: list[dict]) -> list[Flag]:
-    """The flags of a source's latest crawl, judged against its earlier crawls."""
+    """The flags of a source's latest crawl, judged against its earlier crawls.
+
+    A crawl stopped by hand (Ctrl-C, SIGTERM: finish reason ``shutdown``) saw only part of
+    the site; it is neither judged nor used as a yardstick.
+    """
+    entries = [e for e in entries if e.get("finish_reason") != INTERRUPTED]
     if not entries:
         return []
     latest, earlier = entries[-1], entries[:-1][-BASELINE:]

@@ -329,3 +329,15 @@ def test_send_posts_to_a_real_webhook_and_reports_failures(receiver, monkeypatch
     assert receiver.next(5)["title"] == "with secret"
     assert check_notify_url("mailtos://user:${SMTP_PASSWORD}@example.org") is None
     assert check_notify_url("nonsense://x") is not None
+
+
+def test_a_crawl_stopped_by_hand_is_not_judged(tmp_path):
+    for number in range(3):
+        write_report(tmp_path, "icrc", number)
+    path = write_report(tmp_path, "icrc", 3, links=2, seen=2, new=0)
+    report = json.loads(path.read_text())
+    report["finish_reason"] = "shutdown"
+    path.write_text(json.dumps(report))
+    assert keys(tmp_path, "icrc") == []
+    table = CliRunner().invoke(main, ["health", "--data", str(tmp_path)])
+    assert "(stopped)" in table.output
