@@ -197,7 +197,7 @@ def _locked_crawl(plan, data_dir: Path, *, wait: bool = True, **kwargs):
             if repaired is not None:
                 note(f"the index was behind the archive: rebuilt it ({repaired} articles)")
             results = _run_with_progress(plan, data_dir, on_note=note, store=store, **kwargs)
-            _record_health(data_dir)
+            _record_health(data_dir, results, note)
             return results
     except LockedError as error:
         raise CliError(f"{error}; try again later or drop --no-wait") from None
@@ -207,11 +207,17 @@ def _locked_crawl(plan, data_dir: Path, *, wait: bool = True, **kwargs):
         raise click.ClickException(f"crawl failed: {error} (see {data_dir}/logs)") from None
 
 
-def _record_health(data_dir: Path) -> None:
-    """Append this crawl's reports to the sources' health history (see monitor.health)."""
-    from monitor.health import update_history
+def _record_health(data_dir: Path, results, note) -> None:
+    """Append this crawl's reports to the sources' health history; name the flagged sources."""
+    from monitor.health import flags_for, update_history
 
-    update_history(data_dir)
+    histories = update_history(data_dir)
+    flagged = {result.source: [flag.key for flag in flags_for(result.source,
+                                                              histories.get(result.source, []))]
+               for result in results}
+    named = "; ".join(f"{source}: {', '.join(keys)}" for source, keys in flagged.items() if keys)
+    if named:
+        note(f"source health flags: {escape(named)} (see `crescent health`)")
 
 
 def _base_urls(values: tuple[str, ...], sources: tuple[str, ...]) -> dict[str, str]:

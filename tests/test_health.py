@@ -27,7 +27,7 @@ from monitor.health import (
     source_health,
     update_history,
 )
-from monitor.schedule import ScheduleError, check_floor, parse_every
+from monitor.schedule import Cycle, Monitor, ScheduleError, check_floor, parse_every
 from spiders.anadolu import AnadoluSpider
 from spiders.redcrescent_az import RedcrescentAzSpider
 from tests.helpers import callback_output, make_spider, response_for
@@ -341,3 +341,23 @@ def test_a_crawl_stopped_by_hand_is_not_judged(tmp_path):
     assert keys(tmp_path, "icrc") == []
     table = CliRunner().invoke(main, ["health", "--data", str(tmp_path)])
     assert "(stopped)" in table.output
+
+
+def test_an_undelivered_health_message_is_sent_again_after_the_next_cycle(tmp_path, receiver):
+    for number in range(3):
+        write_report(tmp_path, "icrc", number)
+    write_report(tmp_path, "icrc", 3, links=0)
+    said: list[str] = []
+    looper = Monitor([], tmp_path, ["icrc"], 60, notify_urls=[receiver.url], say=said.append)
+    receiver.status = 503  # the destination is down
+    down = Cycle(1)
+    looper.check_health(down)
+    assert down.flags == {"icrc": ["no-links"]} and len(down.notify_failures) == 1
+    assert receiver.messages.empty() and "not delivered" in said[-1]
+    receiver.status = 200  # and up again
+    up = Cycle(2)
+    looper.check_health(up)
+    assert up.notify_failures == []
+    assert "NEW  icrc: no article links" in receiver.next(5)["message"]
+    looper.check_health(Cycle(3))
+    assert receiver.messages.empty()  # delivered once, not again

@@ -20,6 +20,7 @@ import psutil
 import pytest
 from click.testing import CliRunner
 
+from archive.check import check_archive
 from archive.store import ArchiveStore
 from cli import main
 from crawler.demo import ReplicaServer, build_site
@@ -151,3 +152,34 @@ def test_ctrl_c_in_the_pause_stops_at_once(tmp_path):
                 monitor.kill()
                 monitor.wait()
             lines.close()
+
+
+@pytest.mark.slow
+def test_a_monitor_killed_with_sigkill_leaves_no_crawl_behind(tmp_path):
+    with ReplicaServer(build_site("redcrescent_az")) as site:
+        monitor = subprocess.Popen(
+            [sys.executable, "-m", "cli", "monitor", "redcrescent_az", "--every", "1s",
+             "--base-url", site.base_url, "--data", str(tmp_path),
+             "-s", "DOWNLOAD_DELAY=1"],  # a slow crawl: still running when the monitor dies
+            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        lines = Lines(monitor.stdout)
+        try:
+            lines.wait_for(r"^cycle 1: crawling")
+            deadline = time.monotonic() + 60
+            while len(site.requested_paths()) < 3 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            family = psutil.Process(monitor.pid).children(recursive=True)
+            monitor.kill()  # SIGKILL to the monitor alone
+            monitor.wait()
+            assert any(p.is_running() for p in family), "the crawl outlived the monitor"
+            _gone, alive = psutil.wait_procs(family, timeout=45)
+            assert not alive, f"stray processes: {alive}"
+        finally:
+            if monitor.poll() is None:
+                monitor.kill()
+                monitor.wait()
+            lines.close()
+    assert not [p for p in tmp_path.rglob("*.tmp")], "nothing half-written"
+    # The crawl stopped as after Ctrl-C: the archive is whole (an index batch cut short by the
+    # crawl's grace period is rebuilt by the next crawl, see crawler.maintenance).
+    assert check_archive(tmp_path / "archive").problems == []
