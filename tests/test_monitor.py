@@ -25,6 +25,8 @@ from archive.store import ArchiveStore
 from cli import main
 from crawler.demo import ReplicaServer, build_site
 from crawler.demo.redesign import redesigned
+from monitor.schedule import Cycle, Monitor
+from tests.conftest import crescent
 from tests.test_health import Receiver
 
 REPO = Path(__file__).resolve().parent.parent
@@ -183,3 +185,35 @@ def test_a_monitor_killed_with_sigkill_leaves_no_crawl_behind(tmp_path):
     # The crawl stopped as after Ctrl-C: the archive is whole (an index batch cut short by the
     # crawl's grace period is rebuilt by the next crawl, see crawler.maintenance).
     assert check_archive(tmp_path / "archive").problems == []
+
+
+@pytest.mark.slow
+def test_article_pages_losing_their_dates_raise_a_flag_that_is_sent(tmp_path):
+    data = tmp_path / "data"
+    with ReplicaServer(build_site("anadolu")) as site, Receiver() as receiver:
+        first = crescent("crawl", "anadolu", "--base-url", site.base_url, data=data)
+        assert first.returncode == 0, first.stderr[-2000:]
+        site.site = redesigned(site.site, "no-dates")
+        # --refresh: the articles already archived are read again, now without their dates.
+        second = crescent("crawl", "anadolu", "--refresh", "--base-url", site.base_url,
+                          data=data)
+        assert second.returncode == 0, second.stderr[-2000:]
+        assert "source health flags: anadolu: rejections:no-date" in second.stderr
+        said: list[str] = []
+        Monitor([], data, ["anadolu"], 60, notify_urls=[receiver.url],
+                say=said.append).check_health(Cycle(1))
+        message = receiver.next(10)["message"]
+    report = json.loads(CliRunner().invoke(main, ["health", "--json", "--data",
+                                                  str(data)]).output)
+    flags = {flag["key"]: flag for flag in report["anadolu"]["flags"]}
+    assert set(flags) == {"rejections:no-date", "date_from_page"}
+    # Every page that was an article before is now either dated by a feed or rejected.
+    dated_by_feed = flags["date_from_page"]["figures"]["articles"]
+    undated = report["anadolu"]["crawls"][1]["found"] - dated_by_feed
+    assert flags["date_from_page"]["figures"]["share"] == 0
+    assert flags["rejections:no-date"]["figures"] == {
+        "reason": "no-date", "count": undated, "usual": 0,
+        "crawls_compared": 1}
+    assert (f"NEW  anadolu: 'no-date' rejections jumped: {undated}"
+            " this crawl, usually 0") in message
+    assert "NEW  anadolu: articles dated from the page itself fell to 0%" in message
