@@ -29,6 +29,7 @@ HISTORY_DIR = "health"
 NOTIFIED_FILE = "notified.json"  # the flags last announced per source (see changes_to_announce)
 MAX_ENTRIES = 200  # crawls kept per source
 BASELINE = 10  # earlier crawls a figure is compared with (their median)
+REPORT_NAME = re.compile(r"\d{8}T\d{6,12}Z-(.+)\.json")
 PAGE_DATE_SOURCES = ("json-ld", "meta", "time-element", "text")  # on the page, not url/feed
 INTERRUPTED = "shutdown"  # Scrapy's finish reason after Ctrl-C or SIGTERM
 IGNORED_REASONS = ("before-since",)  # rejections the crawl's own options cause
@@ -166,9 +167,16 @@ def update_history(data_dir: Path, *, write: bool = True) -> dict[str, list[dict
     histories = load_history(data_dir)
     recorded = {source: {e.get("report") for e in entries} for source, entries in
                 histories.items()}
+    # A full history has dropped its oldest crawls: reports older than what it keeps stay out.
+    kept_from = {source: min(str(e.get("report")) for e in entries)
+                 for source, entries in histories.items() if len(entries) >= MAX_ENTRIES}
     changed: set[str] = set()
     reports = data_dir / "crawls"
     for path in sorted(reports.glob("*.json")) if reports.is_dir() else ():
+        named = REPORT_NAME.fullmatch(path.name)  # "<UTC stamp>-<source>.json"
+        if named and (path.name in recorded.get(named[1], ())
+                      or path.name < kept_from.get(named[1], "")):
+            continue  # known without reading it: the common case, thousands of reports
         try:
             report = json.loads(path.read_text("utf-8"))
         except (OSError, ValueError):
