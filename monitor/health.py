@@ -96,12 +96,11 @@ def entry_from_report(name: str, report: dict) -> dict:
         dated = prefixed("crescent/date_source/")
         languages = [lang for lang in figures.get("languages") or [] if isinstance(lang, str)]
         expected = sum(n for lang, n in by_language.items() if lang in languages)
-        judged = found + count("crescent/rejected/language")
         entry.update(
             links=count("crescent/listing_links"), seen=count("crescent/article_links"),
             listings=int(figures.get("listings") or 0),
             date_from_page=_share(sum(dated.get(s, 0) for s in PAGE_DATE_SOURCES), found),
-            expected_language=_share(expected, judged) if languages else None,
+            expected_language=_share(expected, found) if languages else None,
             median_words=figures.get("median_words"),
             published=[day for day in figures.get("published") or [] if _is_day(day)][-200:])
     return entry
@@ -275,7 +274,9 @@ def _rejections(source: str, latest: dict, earlier: list[dict]) -> list[Flag]:
 
 def _share_drop(source: str, key: str, latest: dict, earlier: list[dict], what: str,
                 ) -> list[Flag]:
-    share, usual = latest.get(key), _median(e.get(key) for e in earlier)
+    # Shares of a crawl with one or two articles are noise: neither judged nor a yardstick.
+    share = latest.get(key)
+    usual = _median(e.get(key) for e in earlier if e["found"] >= SHARE_MIN_ARTICLES)
     if (share is None or usual is None or latest["found"] < SHARE_MIN_ARTICLES
             or share > usual - SHARE_DROP):
         return []

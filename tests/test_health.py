@@ -361,3 +361,24 @@ def test_an_undelivered_health_message_is_sent_again_after_the_next_cycle(tmp_pa
     assert "NEW  icrc: no article links" in receiver.next(5)["message"]
     looper.check_health(Cycle(3))
     assert receiver.messages.empty()  # delivered once, not again
+
+
+def test_shares_of_crawls_with_few_articles_are_not_a_yardstick(tmp_path):
+    write_report(tmp_path, "icrc", 0, new=20)  # all dated by the page
+    for number in range(1, 6):  # then crawls with one article each, dated by its URL
+        write_report(tmp_path, "icrc", number, new=1, page_dated=0)
+    write_report(tmp_path, "icrc", 6, new=5, page_dated=4)
+    assert keys(tmp_path, "icrc") == []  # 80 % against 100 %, not against the 0 % of singles
+    write_report(tmp_path, "icrc", 7, new=5, page_dated=1)
+    assert keys(tmp_path, "icrc") == ["date_from_page"]
+
+
+def test_expected_language_counts_the_articles_kept(tmp_path):
+    for number in range(3):
+        write_report(tmp_path, "anadolu", number, new=6, rejected={"language": 2})
+    history = update_history(tmp_path)["anadolu"]
+    assert [e["expected_language"] for e in history] == [1.0, 1.0, 1.0]
+    write_report(tmp_path, "anadolu", 3, new=6, languages=("en",))  # tr is not its language
+    flags = flags_for("anadolu", update_history(tmp_path)["anadolu"])
+    assert [f.key for f in flags] == ["expected_language"]
+    assert flags[0].figures == {"share": 0.0, "usual_share": 1.0, "articles": 6}
