@@ -211,7 +211,11 @@ def _record_health(data_dir: Path, results, note) -> None:
     """Append this crawl's reports to the sources' health history; name the flagged sources."""
     from monitor.health import flags_for, update_history
 
-    histories = update_history(data_dir)
+    try:
+        histories = update_history(data_dir)
+    except OSError as error:  # the crawl itself is done and safe; `crescent health` catches up
+        note(f"source health history not updated: {escape(str(error))}")
+        return
     flagged = {result.source: [flag.key for flag in flags_for(result.source,
                                                               histories.get(result.source, []))]
                for result in results}

@@ -222,6 +222,11 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
     assert "Traceback" not in result.output
 
 
+def test_health_of_a_missing_data_directory_is_an_error(tmp_path):
+    result = CliRunner().invoke(main, ["health", "--data", str(tmp_path / "nothing")])
+    assert result.exit_code == 2 and "no data directory" in result.output
+
+
 def test_every_parses_durations_and_keeps_the_floor():
     assert parse_every("30m") == 1800 and parse_every("1h30m") == 5400
     assert parse_every("0.5s") == 0.5 and parse_every("2d") == 172800
