@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import queue
+import sys
 import threading
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -387,3 +388,13 @@ def test_expected_language_counts_the_articles_kept(tmp_path):
     flags = flags_for("anadolu", update_history(tmp_path)["anadolu"])
     assert [f.key for f in flags] == ["expected_language"]
     assert flags[0].figures == {"share": 0.0, "usual_share": 1.0, "articles": 6}
+
+
+def test_a_failed_crawl_does_not_stop_the_loop(tmp_path):
+    said: list[str] = []
+    failing = [sys.executable, "-c", "raise SystemExit(3)"]  # a crawl that ends in an error
+    looper = Monitor(failing, tmp_path, ["icrc"], 0.1, say=said.append, max_cycles=2)
+    assert looper.run() == 0
+    assert any(line.startswith("cycle 2 done") and "crawl exit 3" in line for line in said)
+    assert sum("ended with exit code 3" in line for line in said) == 2
+    assert said[-1] == "monitor stopped"
