@@ -196,13 +196,32 @@ def _locked_crawl(plan, data_dir: Path, *, wait: bool = True, **kwargs):
             repaired = repair_index_if_behind(data_dir, store)
             if repaired is not None:
                 note(f"the index was behind the archive: rebuilt it ({repaired} articles)")
-            return _run_with_progress(plan, data_dir, on_note=note, store=store, **kwargs)
+            results = _run_with_progress(plan, data_dir, on_note=note, store=store, **kwargs)
+            _record_health(data_dir, results, note)
+            return results
     except LockedError as error:
         raise CliError(f"{error}; try again later or drop --no-wait") from None
     except UnknownSourceError as error:
         raise CliError(str(error)) from None
     except CrawlFailedError as error:
         raise click.ClickException(f"crawl failed: {error} (see {data_dir}/logs)") from None
+
+
+def _record_health(data_dir: Path, results, note) -> None:
+    """Append this crawl's reports to the sources' health history; name the flagged sources."""
+    from monitor.health import flags_for, update_history
+
+    try:
+        histories = update_history(data_dir)
+    except OSError as error:  # the crawl itself is done and safe; `crescent health` catches up
+        note(f"source health history not updated: {escape(str(error))}")
+        return
+    flagged = {result.source: [flag.key for flag in flags_for(result.source,
+                                                              histories.get(result.source, []))]
+               for result in results}
+    named = "; ".join(f"{source}: {', '.join(keys)}" for source, keys in flagged.items() if keys)
+    if named:
+        note(f"source health flags: {escape(named)} (see `crescent health`)")
 
 
 def _base_urls(values: tuple[str, ...], sources: tuple[str, ...]) -> dict[str, str]:
@@ -290,6 +309,80 @@ def print_crawl_summary(results) -> None:
                for k, v in sorted(rejected_total.items())]
     out.print(f"archived: {totals['new']} new, {totals['updated']} updated, "
               f"{totals['unchanged']} unchanged; rejected: {', '.join(reasons) or 'none'}")
+
+
+# --- monitor -------------------------------------------------------------------------------
+@main.command()
+@click.argument("sources", nargs=-1)
+@click.option("--all", "all_sources", is_flag=True, help="Monitor every configured source.")
+@click.option("--every", default="30m", show_default=True,
+              help="Time from one cycle's start to the next: 30m, 1h, 90s (at least 15 min "
+                   "for real sites).")
+@click.option("--notify-health", "notify_urls", multiple=True, metavar="URL",
+              help="Apprise URL told when a source gets a health flag and when it clears "
+                   "(repeatable; ${NAME} reads environment variable NAME).")
+@click.option("--base-url", "base_urls", multiple=True, metavar="[SOURCE=]URL",
+              help="Fetch from this scheme://host instead of the real site (replicas, tests).")
+@click.option("--lang", "languages", callback=parse_languages,
+              help="Languages to archive, comma-separated [default: tr,ru,en].")
+@click.option("--since", callback=parse_day, help="Skip articles and listings before this day.")
+@click.option("--contact", help="Contact e-mail or URL sent in the User-Agent.")
+@click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
+              help="Override a crawl setting, e.g. -s DOWNLOAD_TIMEOUT=10.")
+@click.option("--cycles", type=click.IntRange(min=1), hidden=True,
+              help="Stop after this many cycles (tests, demos).")
+@data_option()
+def monitor(sources, all_sources, every, notify_urls, base_urls, languages, since, contact,
+            overrides, cycles, data_dir) -> None:
+    """Crawl (archive, index, watches), check source health, pause, repeat until stopped.
+
+    Ctrl-C or SIGTERM lets the crawl under way stop as a Ctrl-C stops it (what it fetched is
+    archived and indexed), then exits 0.
+
+    \b
+    crescent monitor --all --every 30m
+    crescent monitor anadolu icrc --every 1h --notify-health 'mailtos://user:${SMTP_PASSWORD}@example.org'
+    """
+    from crawler.runner import CrawlPlan, UnknownSourceError, load_source, source_names
+    from monitor.health import check_notify_url
+    from monitor.schedule import Monitor, ScheduleError, check_floor, crawl_command, parse_every
+
+    if all_sources:
+        sources = tuple(source_names())
+    if not sources:
+        raise CliError(f"name one or more sources, or --all (sources: {', '.join(source_names())})")
+    for name in sources:
+        try:
+            load_source(name)
+        except UnknownSourceError as error:
+            raise CliError(str(error)) from None
+    mapping = _base_urls(base_urls, sources)
+    _setting_overrides(overrides)
+    try:
+        seconds = parse_every(every)
+        check_floor(seconds, CrawlPlan(sources=list(sources), base_urls=mapping).all_local())
+    except ScheduleError as error:
+        raise CliError(str(error)) from None
+    for url in notify_urls:
+        problem = check_notify_url(url)
+        if problem:
+            raise CliError(problem)
+    arguments = [*sources, "--data", str(data_dir)]
+    arguments += [arg for name, url in mapping.items() for arg in ("--base-url", f"{name}={url}")]
+    if languages:
+        arguments += ["--lang", ",".join(languages)]
+    if since:
+        arguments += ["--since", since.isoformat()]
+    if contact:
+        arguments += ["--contact", contact]
+    arguments += [arg for value in overrides for arg in ("--set", value)]
+    say = Console(highlight=False, soft_wrap=True).print
+    looper = Monitor(crawl_command(arguments), data_dir, sources, seconds,
+                     notify_urls=notify_urls, say=lambda line: say(escape(line)),
+                     max_cycles=cycles)
+    say(f"monitoring {len(sources)} source(s) every {escape(every)} into "
+        f"{escape(str(data_dir))}; Ctrl-C to stop")
+    sys.exit(looper.run())
 
 
 # --- demo ----------------------------------------------------------------------------------
@@ -832,6 +925,68 @@ def _print_rejected(data_dir: Path, as_json: bool) -> None:
         for reason, count in reasons.items():
             table.add_row(escape(source), escape(reason), str(count))
     console().print(table if counts else f"no crawl reports in {escape(str(data_dir))}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the histories and flags as JSON.")
+@click.option("--last", type=click.IntRange(1, 50), default=5, show_default=True,
+              help="Crawls shown per source.")
+@click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
+@data_option()
+def health(as_json: bool, last: int, sources: tuple[str, ...], data_dir: Path) -> None:
+    """Each source's latest crawls and the flags that say it may have broken quietly.
+
+    \b
+    crescent health
+    crescent health --source anadolu --last 10
+    crescent health --json
+    """
+    from monitor.health import health_json, source_health
+
+    if not data_dir.is_dir():
+        raise CliError(f"no data directory {data_dir}")
+    check_sources(data_dir, sources)
+    report = [item for item in source_health(data_dir, last=last)
+              if not sources or item.source in sources]
+    if as_json:
+        click.echo(json.dumps(health_json(report), ensure_ascii=False, indent=2))
+        return
+    out = console()
+    if not report:
+        out.print(f"no crawl history in {escape(str(data_dir))} yet: run `crescent crawl`")
+        return
+    for item in report:
+        state = (f"[bold red]{len(item.flags)} flag(s)[/]" if item.flags
+                 else "[green]no flags[/]")
+        table = Table(title=f"{escape(item.source)}: {state}", title_justify="left")
+        for column in ("crawl finished (UTC)", "pages", "listing links", "article links",
+                       "articles", "new", "rejected", "dated by page", "own language",
+                       "median words"):
+            table.add_column(column, overflow="fold")
+        for entry in item.crawls:
+            table.add_row(*(escape(cell) for cell in _health_row(entry)))
+        out.print(table)
+        for flag in item.flags:
+            out.print(f"  [bold red]{escape(flag.key)}[/]: {escape(flag.message)}")
+    flagged = sum(1 for item in report if item.flags)
+    out.print(f"{len(report)} source(s), {flagged} flagged")
+
+
+def _health_row(entry: dict) -> list[str]:
+    def share(value) -> str:
+        return "-" if value is None else f"{value:.0%}"
+
+    def number(value) -> str:
+        return "-" if value is None else str(value)
+
+    rejected = " ".join(f"{k}:{v}" for k, v in sorted(entry.get("rejected", {}).items()))
+    finished = str(entry.get("finished", ""))[:19].replace("T", " ")
+    if entry.get("finish_reason") == "shutdown":
+        finished += " (stopped)"  # interrupted by hand: not judged (see monitor.health)
+    return [finished, number(entry.get("pages")),
+            number(entry.get("links")), number(entry.get("seen")), number(entry.get("found")),
+            number(entry.get("new")), rejected or "-", share(entry.get("date_from_page")),
+            share(entry.get("expected_language")), number(entry.get("median_words"))]
 
 
 @main.command()

@@ -39,6 +39,7 @@ from crawler.extract import (
 from crawler.items import ArticleItem
 from crawler.pipelines import data_dir
 from crawler.pool import ExtractionPool, workers_setting
+from crawler.report import CrawlFigures
 from crawler.urls import article_id, clean_url, host_of
 
 MAX_FEED_ENTRIES = 1_000
@@ -153,6 +154,8 @@ class NewsSpider(scrapy.Spider):
         self.known_ids: set[str] = set()
         self.listing_pages = 0
         self.listed_dates: dict[str, FoundDate] = {}
+        self.figures = CrawlFigures(languages=tuple(self.languages),
+                                    listings=len(self.start_urls))
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -232,7 +235,10 @@ class NewsSpider(scrapy.Spider):
             return
         self.listing_pages += 1
         self.stats.inc_value("crescent/listing_pages")
-        for link in self.page_links(self.article_links, response):
+        links = self.page_links(self.article_links, response)
+        # Source health: a redesign that hides the links shows here first (known ones count).
+        self.stats.inc_value("crescent/listing_links", len(links))
+        for link in links:
             request = self.article_request(link.url)
             if request:
                 yield request
@@ -317,6 +323,7 @@ class NewsSpider(scrapy.Spider):
     def article_request(self, url: str) -> scrapy.Request | None:
         """A request for an article, unless the archive has it (and no --refresh)."""
         url = clean_url(url)
+        self.stats.inc_value("crescent/article_links")  # seen, archived or not: source health
         if article_id(url) in self.known_ids:
             self.stats.inc_value("crescent/skipped_archived")
             return None
@@ -404,4 +411,6 @@ class NewsSpider(scrapy.Spider):
             self.stats.inc_value("crescent/rejected/before-since")
             return None
         self.stats.inc_value(f"crescent/articles/{result.language}")
+        self.stats.inc_value(f"crescent/date_source/{result.date_source}")
+        self.figures.add(result)
         return ArticleItem.from_article(result, self.name)
