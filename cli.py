@@ -573,7 +573,16 @@ def _search_setup(data_dir: Path, *, languages, sources, since, until, engine):
                        f"`crescent reindex --engine {chosen.name} --data {data_dir}`")
     filters = Filters(languages=tuple(languages or ()), sources=tuple(sources or ()),
                       since=since, until=until)
+    _warn_size(chosen)
     return chosen, filters
+
+
+def _warn_size(engine, articles: int | None = None) -> None:
+    from search.engine import size_warning
+
+    warning = size_warning(engine, articles)
+    if warning:
+        Console(stderr=True, highlight=False).print(escape(warning), style="yellow")
 
 
 def _print_results(data_dir: Path, query: str, *, languages=None, sources=(), since=None,
@@ -1104,6 +1113,7 @@ def reindex(engine: str | None, data_dir: Path) -> None:
         count = rebuild_index(data_dir, name)
         console().print(f"indexed {count} article(s) in {time.monotonic() - started:.1f} s "
                         f"({name})")
+        _warn_size(open_engine(data_dir, name), count)
 
 
 if __name__ == "__main__":

@@ -46,6 +46,8 @@ class NearDuplicates:
         self.sources: list[str] = []
         self.published: list[str] = []
         self.positions: dict[str, int] = {}
+        # Sources and days repeat across articles: one string each (~120 bytes an article less).
+        self._shared: dict[str, str] = {}
         for record in records:
             self.add(record)
 
@@ -56,6 +58,8 @@ class NearDuplicates:
 
     def add_fingerprint(self, article_id: str, simhash: str, source: str,
                         published: str) -> None:
+        source = self._shared.setdefault(source, source)
+        published = self._shared.setdefault(published, published)
         position = self.positions.get(article_id)
         if position is None:
             position = self.positions[article_id] = len(self.ids)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import html
 import re
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Container, Iterable
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -120,6 +120,21 @@ def failure_reason(failure) -> str:
     return f"error-{type(failure.value).__name__}"
 
 
+
+class KnownIds:
+    """The ids a crawl need not fetch: the archive's, and aliases of archived articles.
+
+    A view of the archive's one walk, not a copy: every spider of a crawl asks the same store
+    (a set per spider held ~60 MB each at a million articles).
+    """
+
+    def __init__(self, store: ArchiveStore, aliases: dict[str, str]) -> None:
+        self.store = store
+        self.aliases = {alias for alias, canonical in aliases.items() if canonical in store}
+
+    def __contains__(self, article_id: object) -> bool:
+        return article_id in self.store or article_id in self.aliases
+
 class NewsSpider(scrapy.Spider):
     """Base class of the source spiders; subclasses only declare what is specific to a site."""
 
@@ -151,7 +166,7 @@ class NewsSpider(scrapy.Spider):
             # The replica host must pass the offsite check (see BaseUrlMiddleware).
             base_host = urlsplit(self.base_url).hostname or ""
             self.allowed_domains = [*getattr(self, "allowed_domains", []), base_host]
-        self.known_ids: set[str] = set()
+        self.known_ids: Container[str] = frozenset()
         self.listing_pages = 0
         self.listed_dates: dict[str, FoundDate] = {}
         self.figures = CrawlFigures(languages=tuple(self.languages),
@@ -173,9 +188,7 @@ class NewsSpider(scrapy.Spider):
             archive = settings.get("CRESCENT_SHARED_ARCHIVE")  # its walk serves every spider
             store = (archive.store if archive is not None
                      else ArchiveStore(data_dir(settings) / "archive"))
-            spider.known_ids = store.ids()
-            spider.known_ids |= {alias for alias, canonical in spider.aliases.load().items()
-                                 if canonical in spider.known_ids}
+            spider.known_ids = KnownIds(store, spider.aliases.load())
         spider.hints = spider.source_hints()
         shared = settings.get("CRESCENT_SHARED_POOL")
         spider.extraction = shared or ExtractionPool(workers_setting(settings))

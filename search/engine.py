@@ -23,6 +23,9 @@ from archive.export import RecordFilter
 ENGINES = ("whoosh", "tantivy")
 DEFAULT_ENGINE = "whoosh"
 CONFIG_FILE = "config.toml"  # DATA/config.toml: [search] engine = "tantivy"
+# Past this many articles Whoosh stops serving well (bench-scale, docs/performance.md): its
+# rebuild takes most of an hour and a frequent word's search hundreds of milliseconds.
+WHOOSH_COMFORT = 500_000
 FACET_FIELDS = ("source", "language", "month")
 
 
@@ -144,6 +147,20 @@ def open_engine(data_dir: Path, name: str | None = None) -> Engine:
 
         return TantivyEngine(index_directory(data_dir, name))
     raise EngineError(f"unknown engine {name!r} (engines: {', '.join(ENGINES)})")
+
+
+def size_warning(engine: Engine, articles: int | None = None) -> str | None:
+    """One line for a Whoosh index past what Whoosh serves well, naming tantivy; else None."""
+    if engine.name != "whoosh":
+        return None
+    if articles is None:
+        articles = engine.doc_count() if engine.exists() else 0
+    if articles <= WHOOSH_COMFORT:
+        return None
+    return (f"warning: Whoosh holds {articles:,} articles, more than it serves well "
+            f"({WHOOSH_COMFORT:,}): searches slow to hundreds of ms and a rebuild takes most of "
+            "an hour. Switch to tantivy: `crescent reindex --engine tantivy`, then "
+            "[search] engine = \"tantivy\" in DATA/config.toml")
 
 
 def engines_to_update(data_dir: Path) -> list[Engine]:
