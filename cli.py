@@ -191,7 +191,8 @@ def _locked_crawl(plan, data_dir: Path, *, wait: bool = True, **kwargs):
 
     note = Console(stderr=True, highlight=False).print
     try:
-        with crawl_lock(data_dir, wait=wait, on_wait=note):
+        # The holder's command line is whatever it was started with: shown, never markup.
+        with crawl_lock(data_dir, wait=wait, on_wait=lambda message: note(escape(message))):
             store = ArchiveStore(data_dir / "archive")  # walked once, for the check and the crawl
             repaired = repair_index_if_behind(data_dir, store)
             if repaired is not None:
