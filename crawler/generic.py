@@ -18,7 +18,7 @@ from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 
 from crawler.news import NewsSpider, looks_binary, page_head
-from crawler.urls import host_of
+from crawler.urls import clean_url, host_of
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
 # URL shapes of section fronts, archives and pagination: walked for links, never articles.
@@ -91,6 +91,7 @@ class GenericNewsSpider(NewsSpider):
         root = f"{urlsplit(self.site).scheme}://{urlsplit(self.site).netloc}"
         yield self.request(f"{root}/robots.txt", self.parse_robots, dont_filter=True)
         yield self.request(f"{root}/sitemap.xml", self.parse_sitemap)
+        self.listings_requested.add(clean_url(self.site))
         yield self.request(self.site, self.parse_page)
 
     def parse_robots(self, response: Response) -> Iterable[scrapy.Request]:
@@ -115,9 +116,11 @@ class GenericNewsSpider(NewsSpider):
                 self.seen_feeds.add(feed_url)
                 yield self.request(feed_url, self.parse_feed)
         url = self.canonical_url(response)
+        listing = False
         if self.article_patterns and not self.is_article_url(url):
-            pass  # only walked for links
+            listing = True  # only walked for links
         elif not self.article_patterns and looks_like_listing(response):
+            listing = True
             self.stats.inc_value("crescent/rejected/not-article")
         else:
             item = self.accept(await self.extract_page(response, url,
@@ -127,7 +130,20 @@ class GenericNewsSpider(NewsSpider):
                 yield item
             if self.article_patterns:
                 return  # with a pattern, listings lead to articles; article pages are leaves
+        if listing:
+            self.listing_pages += 1
+            self.stats.inc_value("crescent/listing_pages")
         for link in self.page_links(self.link_extractor, response):
-            request = self.article_request(link.url)
+            if listing and self.is_listing_url(link.url):
+                request = self.listing_request(link.url, self.parse_page)  # pagination
+            else:
+                request = self.article_request(link.url)
             if request:
                 yield request
+
+    def is_listing_url(self, url: str) -> bool:
+        """A section front, archive or pagination page by its URL (and not an article's)."""
+        if self.article_patterns and self.is_article_url(url):
+            return False
+        parts = urlsplit(url)
+        return bool(LISTING_URL.search(parts.path + (f"?{parts.query}" if parts.query else "")))

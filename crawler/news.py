@@ -37,6 +37,7 @@ from crawler.extract import (
     parse_date_text,
 )
 from crawler.items import ArticleItem
+from crawler.middlewares import LISTING_HOP
 from crawler.pipelines import data_dir
 from crawler.pool import ExtractionPool, workers_setting
 from crawler.urls import article_id, clean_url, host_of
@@ -151,7 +152,8 @@ class NewsSpider(scrapy.Spider):
             base_host = urlsplit(self.base_url).hostname or ""
             self.allowed_domains = [*getattr(self, "allowed_domains", []), base_host]
         self.known_ids: set[str] = set()
-        self.listing_pages = 0
+        self.listing_pages = 0  # listing pages parsed
+        self.listings_requested: set[str] = set()  # at most CRESCENT_MAX_LISTING_PAGES
         self.listed_dates: dict[str, FoundDate] = {}
 
     @classmethod
@@ -223,6 +225,7 @@ class NewsSpider(scrapy.Spider):
         for url in self.sitemap_urls:
             yield self.request(url, self.parse_sitemap)
         for url in self.start_urls:
+            self.listings_requested.add(clean_url(url))
             yield self.request(url, self.parse_listing)
 
     # -- listings ---------------------------------------------------------------------------
@@ -240,10 +243,22 @@ class NewsSpider(scrapy.Spider):
             self.stats.inc_value("crescent/listing_stopped_since")
             return
         for link in self.page_links(self.listing_links, response):
-            if self.listing_pages >= self.max_listing_pages:
-                self.stats.inc_value("crescent/listing_limit_reached")
-                return
-            yield self.request(clean_url(link.url), self.parse_listing)
+            request = self.listing_request(link.url, self.parse_listing)
+            if request is not None:
+                yield request
+
+    def listing_request(self, url: str, callback) -> scrapy.Request | None:
+        """A request for a listing page linked from a listing page: it costs no depth (see
+        crawler.middlewares.ListingDepthMiddleware); at most CRESCENT_MAX_LISTING_PAGES
+        distinct listing pages, start pages included, are requested."""
+        url = clean_url(url)
+        if url in self.listings_requested:
+            return None  # the duplicate filter would drop it anyway
+        if len(self.listings_requested) >= self.max_listing_pages:
+            self.stats.inc_value("crescent/listing_limit_reached")
+            return None
+        self.listings_requested.add(url)
+        return self.request(url, callback, meta={LISTING_HOP: True})
 
     def listing_is_older_than_since(self, response: Response) -> bool:
         """True when every date on the listing page is before ``--since``."""
