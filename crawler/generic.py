@@ -105,10 +105,11 @@ class GenericNewsSpider(NewsSpider):
     async def parse_page(self, response: Response) -> AsyncIterator[Any]:
         """Any page: look for feeds, try it as an article, follow its same-site links."""
         if not hasattr(response, "text"):
-            self.stats.inc_value("crescent/rejected/not-html")
+            self.reject("not-html", response.url,
+                        response.headers.get("Content-Type", b"").decode("latin-1"))
             return
         if looks_binary(response.body):
-            self.stats.inc_value("crescent/rejected/binary")
+            self.reject("binary", response.url)
             return
         for href in feed_links(page_head(response))[:10]:
             feed_url = response.urljoin(href)
@@ -121,10 +122,10 @@ class GenericNewsSpider(NewsSpider):
             listing = True  # only walked for links
         elif not self.article_patterns and looks_like_listing(response):
             listing = True
-            self.stats.inc_value("crescent/rejected/not-article")
+            self.reject("not-article", url)
         else:
             item = self.accept(await self.extract_page(response, url,
-                                                       listed=self.listed_for(response)))
+                                                       listed=self.listed_for(response)), url)
             if item is not None:
                 self.remember_alias(response, item)
                 yield item

@@ -52,7 +52,12 @@ CANONICAL_LINK = re.compile(
     re.IGNORECASE)
 MAX_SITEMAP_URLS = 50_000
 LISTED_DATE = "crescent_listed"  # request meta: the FoundDate a feed or sitemap gave the URL
-MAX_LISTED_DATES = 100_000  # dates kept by article id for requests reached another way first
+MAX_LISTED_DATES = 100_000
+# Rejected pages listed in the crawl report (``crescent stats --rejected``); past this many a
+# crawl only counts them (crescent/rejected_unlisted). Scraped text, so each field is capped.
+MAX_REJECTED_PAGES = 5_000
+MAX_REJECTED_URL = 2_000
+MAX_REJECTED_DETAIL = 300  # dates kept by article id for requests reached another way first
 
 
 def feed_entry_date(entry: Any, hints: SourceHints, now: datetime) -> FoundDate | None:
@@ -88,6 +93,10 @@ def page_head(response: Response) -> str:
     head = response.body[: end if end >= 0 else HEAD_CHARS]  # a page's body is not decoded here
     content_type = response.headers.get("Content-Type", b"").decode("latin-1")
     return html_to_unicode(content_type, head)[1]
+
+
+def _content_type(response: Response) -> str:
+    return response.headers.get("Content-Type", b"").decode("latin-1")
 
 
 def failure_reason(failure) -> str:
@@ -155,6 +164,7 @@ class NewsSpider(scrapy.Spider):
         self.listing_pages = 0  # listing pages parsed
         self.listings_requested: set[str] = set()  # at most CRESCENT_MAX_LISTING_PAGES
         self.listed_dates: dict[str, FoundDate] = {}
+        self.rejected_pages: list[dict[str, str]] = []  # see reject()
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -215,8 +225,20 @@ class NewsSpider(scrapy.Spider):
 
     def on_request_error(self, failure) -> None:
         reason = failure_reason(failure)
+        request = failure.request
+        url = request.meta.get("crescent_real_url") or request.url  # not the replica's
+        self.reject(reason, url, failure.getErrorMessage())
+        self.logger.info("not fetched (%s): %s", reason, url)
+
+    def reject(self, reason: str, url: str, detail: str = "") -> None:
+        """Count a page not archived under ``reason`` and list it for the crawl report."""
         self.stats.inc_value(f"crescent/rejected/{reason}")
-        self.logger.info("not fetched (%s): %s", reason, failure.request.url)
+        if len(self.rejected_pages) >= MAX_REJECTED_PAGES:
+            self.stats.inc_value("crescent/rejected_unlisted")
+            return
+        detail = "".join(ch if ch.isprintable() else " " for ch in detail)
+        self.rejected_pages.append({"url": url[:MAX_REJECTED_URL], "reason": reason,
+                                    "detail": " ".join(detail.split())[:MAX_REJECTED_DETAIL]})
 
     # -- entry points -----------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -231,7 +253,7 @@ class NewsSpider(scrapy.Spider):
     # -- listings ---------------------------------------------------------------------------
     def parse_listing(self, response: Response) -> Iterable[scrapy.Request]:
         if not hasattr(response, "text"):
-            self.stats.inc_value("crescent/rejected/not-html")
+            self.reject("not-html", response.url, _content_type(response))
             return
         self.listing_pages += 1
         self.stats.inc_value("crescent/listing_pages")
@@ -306,8 +328,8 @@ class NewsSpider(scrapy.Spider):
     def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
         try:
             sitemap = Sitemap(response.body)
-        except Exception:  # lxml raises several kinds for broken XML
-            self.stats.inc_value("crescent/rejected/bad-sitemap")
+        except Exception as error:  # lxml raises several kinds for broken XML
+            self.reject("bad-sitemap", response.url, str(error))
             return
         now = datetime.now(UTC)
         for count, entry in enumerate(sitemap):
@@ -366,14 +388,14 @@ class NewsSpider(scrapy.Spider):
         # A coroutine, not an async generator: Scrapy then counts the response as in work until
         # extraction is done, and stops downloading while too many pages wait (backpressure).
         if not hasattr(response, "text"):
-            self.stats.inc_value("crescent/rejected/not-html")
+            self.reject("not-html", response.url, _content_type(response))
             return []
         if looks_binary(response.body):
-            self.stats.inc_value("crescent/rejected/binary")
+            self.reject("binary", response.url)
             return []
-        result = await self.extract_page(response, self.canonical_url(response),
-                                         listed=self.listed_for(response))
-        item = self.accept(result)
+        url = self.canonical_url(response)
+        result = await self.extract_page(response, url, listed=self.listed_for(response))
+        item = self.accept(result, url)
         if item is None:
             return []
         self.remember_alias(response, item)
@@ -405,10 +427,10 @@ class NewsSpider(scrapy.Spider):
             self.aliases.add(fetched, item["id"])
             self.stats.inc_value("crescent/canonical_alias")
 
-    def accept(self, result: Article | Rejection) -> ArticleItem | None:
-        """Count a rejection, or turn an article into an item."""
+    def accept(self, result: Article | Rejection, url: str = "") -> ArticleItem | None:
+        """Count a rejection (of the page at ``url``), or turn an article into an item."""
         if isinstance(result, Rejection):
-            self.stats.inc_value(f"crescent/rejected/{result.reason}")
+            self.reject(result.reason, url, result.detail)
             if result.reason == "language":
                 self.stats.inc_value(f"crescent/rejected_language/{result.detail}")
             self.logger.debug("rejected %s: %s", result, result)
@@ -416,7 +438,7 @@ class NewsSpider(scrapy.Spider):
         if result.declared_language and result.declared_language != result.language:
             self.stats.inc_value("crescent/language_disagreement")
         if self.since and date.fromisoformat(result.published[:10]) < self.since:
-            self.stats.inc_value("crescent/rejected/before-since")
+            self.reject("before-since", result.url, f"published {result.published[:10]}")
             return None
         self.stats.inc_value(f"crescent/articles/{result.language}")
         return ArticleItem.from_article(result, self.name)
