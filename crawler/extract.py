@@ -35,6 +35,7 @@ from crawler.dates import (
 )
 from crawler.encoding import decode_html
 from crawler.language import choose_language, detect_language, identify
+from crawler.pagekind import weigh_tree
 from crawler.teasers import drop_teasers, page_teasers
 
 __all__ = [
@@ -101,6 +102,7 @@ ARTICLE_TYPES = frozenset({"newsarticle", "article", "reportagenews", "blogposti
                            "analysisnewsarticle", "opinionnewsarticle", "backgroundnewsarticle",
                            "reviewnewsarticle", "liveblogposting", "scholarlyarticle",
                            "techarticle", "report", "socialmediaposting", "webpage"})
+NEWS_TYPES = ARTICLE_TYPES - {"webpage"}
 PUBLISHED_META = (
     "article:published_time", "og:article:published_time", "og:published_time",
     "article:published", "published_time", "datepublished", "publication_date",
@@ -135,6 +137,7 @@ class SourceHints:
     site_names: tuple[str, ...] = ()  # title suffixes to strip
     min_chars: int = MIN_CHARS  # 0 turns the too-short rule off (see MIN_CHARS)
     min_words: int = 0  # a source may also ask for this many words
+    judge_page: bool = False  # article or listing? weigh the page's evidence (crawler.pagekind)
     timezone: str | None = None  # IANA zone of the site's clock, e.g. "Asia/Ashgabat"
 
 
@@ -827,6 +830,12 @@ def analyse(
     found.authors = find_authors(tree, hints)
     headline_element = _headline(tree)
     headline = headline_element.text_content() if headline_element is not None else None
+    if hints.judge_page:  # the generic spider has no article pattern: the page must say
+        evidence = weigh_tree(tree, url, main_ld=article_ld, news_types=NEWS_TYPES,
+                              headline=headline, date_source=published and published.source)
+        if evidence.is_listing:
+            found.reject("not-article", evidence.detail())
+            return found
     description = _description(tree, article_ld)
     for selector in hints.remove_selectors:
         for element in tree.cssselect(selector):
@@ -882,13 +891,15 @@ def too_short(text: str, hints: SourceHints, words: int | None = None) -> str | 
     words = len(text.split()) if words is None else words
     if words < hints.min_words:
         return f"{words} words"
-    if not hints.min_chars or len(" ".join(text.split())) >= 2 * hints.min_chars:
+    total = len(" ".join(text.split()))
+    if not hints.min_chars or total >= 2 * hints.min_chars:
         return None
     prose = [line for line in text.splitlines() if SENTENCE_END.search(line)]
     chars = len(" ".join(" ".join(prose).split()))
     sentences = sum(len(SENTENCE_END.findall(line)) for line in prose)
     if chars < hints.min_chars or sentences < BRIEF_SENTENCES:
-        return f"{chars} characters in {sentences} sentence{'s' if sentences != 1 else ''}"
+        return (f"{total} characters, {chars} of them in {sentences} "
+                f"sentence{'s' if sentences != 1 else ''}")
     return None
 
 

@@ -95,3 +95,71 @@ def long_listing_site(pages: int = 60, per_page: int = 2) -> ReplicaSite:
 
     listing_pages(site, entries, per_page, page_path, "News")
     return site
+
+
+EVAL_ROOT = "https://news.example"
+EVAL_SECTIONS = ("/category/world/", "/tag/red-crescent/", "/world/", "/topics/earthquakes/")
+
+
+def _teasers(entries: Sequence[tuple[str, str, str]]) -> str:
+    return "\n".join(
+        f'<li class="teaser"><h2><a href="{esc(path)}">{esc(title)}</a></h2>'
+        f'<time datetime="{esc(day)}">{esc(day)}</time></li>' for path, title, day in entries)
+
+
+def _listing(title: str, entries: Sequence[tuple[str, str, str]], pager: str) -> bytes:
+    sections = " ".join(f'<a href="{path}">{path.strip("/").split("/")[-1].title()}</a>'
+                        for path in EVAL_SECTIONS)
+    body = (f'<header><a href="/">News Example</a> <nav>{sections}</nav></header>'
+            f'<main><h1>{esc(title)}</h1><ul class="teasers">{_teasers(entries)}</ul>'
+            f'<nav class="pager">{pager}</nav></main><footer>News Example</footer>')
+    head = '<meta property="og:type" content="website">'
+    return document(title=f"{title} – News Example", body=body, head=head, lang="en").encode()
+
+
+def eval_site(pages_dir, truth: list[dict], per_page: int = 10) -> tuple[ReplicaSite, list[str]]:
+    """Every evaluation page at its original path on one site, behind the latest-news listing
+    ``/`` then ``/latest?page=N``, with category, tag, section and topic pages linked from every
+    listing page. Returns the site (its ``articles`` are the evaluation pages) and the URLs of
+    its listing pages. The pages are read from ``pages_dir`` (never copied anywhere)."""
+    from pathlib import Path
+    from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+
+    from crawler.urls import clean_url
+
+    site = ReplicaSite(source="news_example", real_root=EVAL_ROOT)
+    entries = []
+    for row in truth:
+        # At the URL a crawler requests for the page's link (tracking parameters dropped,
+        # query sorted), under the key the server looks that request up by.
+        original = urlsplit(row["url"])
+        url = clean_url(EVAL_ROOT + (original.path or "/") + (
+            f"?{original.query}" if original.query else ""))
+        parts = urlsplit(url)
+        query = urlencode(parse_qsl(parts.query, keep_blank_values=True))
+        path = unquote(parts.path) + (f"?{query}" if query else "")
+        assert path not in site.pages and path != "/" and path not in EVAL_SECTIONS, path
+        body = (Path(pages_dir) / f"{row['id']}.html").read_bytes()
+        site.add(path, Page(body, content_type="text/html"))
+        site.articles.append(ExpectedArticle(row["id"], url, row["lang"], row["title"],
+                                             row["date"]))
+        entries.append((path, row["title"], row["date"]))
+    pages = [entries[i:i + per_page] for i in range(0, len(entries), per_page)]
+
+    def page_path(number: int) -> str:
+        return "/" if number == 1 else f"/latest?page={number}"
+
+    listings = []
+    for number, items in enumerate(pages, start=1):
+        pager = ""
+        if number > 1:
+            pager += f'<a href="{esc(page_path(number - 1))}">Newer</a> '
+        if number < len(pages):
+            pager += f'<a href="{esc(page_path(number + 1))}">Older</a>'
+        listings.append(site.add(page_path(number), Page(_listing(
+            "Latest news" if number == 1 else f"Latest news, page {number}", items, pager))))
+    for number, path in enumerate(EVAL_SECTIONS):
+        name = path.strip("/").split("/")[-1].replace("-", " ").title()
+        chosen = entries[number::len(EVAL_SECTIONS)][:12]
+        listings.append(site.add(path, Page(_listing(name, chosen, ""))))
+    return site, listings
