@@ -52,12 +52,12 @@ CANONICAL_LINK = re.compile(
     re.IGNORECASE)
 MAX_SITEMAP_URLS = 50_000
 LISTED_DATE = "crescent_listed"  # request meta: the FoundDate a feed or sitemap gave the URL
-MAX_LISTED_DATES = 100_000
+MAX_LISTED_DATES = 100_000  # dates kept by article id for requests reached another way first
 # Rejected pages listed in the crawl report (``crescent stats --rejected``); past this many a
 # crawl only counts them (crescent/rejected_unlisted). Scraped text, so each field is capped.
 MAX_REJECTED_PAGES = 5_000
 MAX_REJECTED_URL = 2_000
-MAX_REJECTED_DETAIL = 300  # dates kept by article id for requests reached another way first
+MAX_REJECTED_DETAIL = 300
 
 
 def feed_entry_date(entry: Any, hints: SourceHints, now: datetime) -> FoundDate | None:
