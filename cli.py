@@ -68,7 +68,7 @@ def readable_url(url: str) -> str:
     from urllib.parse import unquote
 
     decoded = unquote(url)
-    return url if any(ch in decoded for ch in " \n\t\x00") else decoded
+    return url if not decoded.isprintable() or " " in decoded else decoded
 
 
 def parse_day(_ctx, param, value: str | None) -> date | None:
@@ -111,6 +111,20 @@ def check_sources(data_dir: Path, sources: tuple[str, ...]) -> None:
     for source in sources:
         if source not in known:
             raise CliError(f"unknown source {source!r} (known: {', '.join(sorted(known))})")
+
+
+def require_archive(data_dir: Path, *, or_crawls: bool = False) -> None:
+    """Read commands need a data directory that holds an archive (``or_crawls``: or crawl
+    reports): a wrong --data is a one-line error naming the path, never '0 results'."""
+    if not data_dir.exists():
+        raise CliError(f"no data directory at {data_dir} (give --data or CRESCENT_DATA)")
+    if not data_dir.is_dir():
+        raise CliError(f"{data_dir} is not a directory (give --data or CRESCENT_DATA)")
+    if (data_dir / "archive").is_dir() or (or_crawls and (data_dir / "crawls").is_dir()):
+        return
+    what = "no archive and no crawl reports" if or_crawls else "no archive"
+    raise CliError(f"{data_dir} holds {what}: crawl into it first "
+                   f"(crescent crawl --data {data_dir} …) or give the right --data")
 
 
 @click.group(cls=CrescentGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -191,7 +205,8 @@ def _locked_crawl(plan, data_dir: Path, *, wait: bool = True, **kwargs):
 
     note = Console(stderr=True, highlight=False).print
     try:
-        with crawl_lock(data_dir, wait=wait, on_wait=note):
+        # The holder's command line is whatever it was started with: shown, never markup.
+        with crawl_lock(data_dir, wait=wait, on_wait=lambda message: note(escape(message))):
             store = ArchiveStore(data_dir / "archive")  # walked once, for the check and the crawl
             repaired = repair_index_if_behind(data_dir, store)
             if repaired is not None:
@@ -549,6 +564,7 @@ def search(query, languages, sources, since, until, named, limit, page, sort, ex
         raise CliError("give a QUERY (or * for everything), or -q NAME=QUERY")
     if csv_path and not (by or named):
         raise CliError("--csv writes the --by table: add --by month|week|day")
+    require_archive(data_dir)
     options = {"languages": languages, "sources": sources, "since": since, "until": until,
                "engine": engine, "exact": exact}
     if by or named:
@@ -735,6 +751,7 @@ def export(query, languages, sources, since, until, fmt, output, exact, manifest
 
     if manifest and not output:
         raise CliError("--manifest needs -o FILE (the manifest describes a written file)")
+    require_archive(data_dir)
     check_sources(data_dir, tuple(sources))
     store = ArchiveStore(data_dir / "archive")
     flt = RecordFilter(tuple(languages or ()), tuple(sources), since, until)
@@ -823,6 +840,7 @@ def show(article_id: str, as_json: bool, data_dir: Path) -> None:
 
     if not is_article_id(article_id):
         raise CliError(f"{article_id!r} is not an article id (16 hex digits)")
+    require_archive(data_dir)
     record = ArchiveStore(data_dir / "archive").load(article_id)
     if record is None:
         raise click.ClickException(f"no article {article_id} in {data_dir}")
@@ -841,22 +859,27 @@ def show(article_id: str, as_json: bool, data_dir: Path) -> None:
 @main.command()
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--rejected", is_flag=True,
-              help="Pages of the latest crawl of each source not archived, by reason.")
+              help="Pages the latest crawl of each source did not archive: reason, detail, URL.")
+@click.option("--source", help="With --rejected: only this source.")
 @data_option()
-def stats(as_json: bool, rejected: bool, data_dir: Path) -> None:
-    """Count archived articles by source, language and month (or rejected pages by reason).
+def stats(as_json: bool, rejected: bool, source: str | None, data_dir: Path) -> None:
+    """Count archived articles by source, language and month (or list rejected pages).
 
     \b
     crescent stats
     crescent stats --rejected
+    crescent stats --rejected --source anadolu --json
     """
     from archive import ArchiveStore
     from archive.export import summarise
 
+    if source and not rejected:
+        raise CliError("--source goes with --rejected")
     if rejected:
-        _print_rejected(data_dir, as_json)
+        require_archive(data_dir, or_crawls=True)
+        _print_rejected(data_dir, as_json, source)
         return
-
+    require_archive(data_dir)
     summary = summarise(ArchiveStore(data_dir / "archive").iter_records())
     if as_json:
         click.echo(json.dumps({
@@ -916,24 +939,38 @@ def sources(as_json: bool, data_dir: Path) -> None:
     console().print(table)
 
 
-def _print_rejected(data_dir: Path, as_json: bool) -> None:
-    from crawler.report import latest_reports
+def _print_rejected(data_dir: Path, as_json: bool, source: str | None = None) -> None:
+    from crawler.report import rejected_pages
 
-    reports = latest_reports(data_dir)
-    counts = {source: {key.removeprefix("crescent/rejected/"): value
-                       for key, value in sorted(report["stats"].items())
-                       if key.startswith("crescent/rejected/")}
-              for source, report in sorted(reports.items())}
+    found = rejected_pages(data_dir, source=source)
+    if source and not found:
+        raise CliError(f"no crawl report of source {source!r} in {data_dir}")
     if as_json:
-        click.echo(json.dumps(counts, ensure_ascii=False, indent=2))
+        click.echo(json.dumps({entry.source: entry.as_json() for entry in found},
+                              ensure_ascii=False, indent=2))
         return
-    table = Table(title="rejected pages (latest crawl of each source)")
-    for column in ("source", "reason", "pages"):
-        table.add_column(column)
-    for source, reasons in counts.items():
-        for reason, count in reasons.items():
-            table.add_row(escape(source), escape(reason), str(count))
-    console().print(table if counts else f"no crawl reports in {escape(str(data_dir))}")
+    out = console()
+    if not found:
+        out.print(f"no crawl reports in {escape(str(data_dir))}")
+        return
+    for entry in found:
+        counts = ", ".join(f"{reason} {count}" for reason, count in entry.counts.items())
+        out.print(f"[bold]{escape(entry.source)}[/] (crawl finished "
+                  f"{escape(str(entry.finished or '?'))}): {escape(counts) or 'nothing rejected'}")
+        if entry.counts and not entry.pages:
+            out.print("  (this crawl's report lists no pages: crawled by an older crescent)")
+            continue
+        if not entry.pages:
+            continue
+        table = Table(show_header=True, box=None, pad_edge=False)
+        for column in ("reason", "detail", "url"):
+            table.add_column(column, overflow="fold")
+        for page in entry.pages:
+            table.add_row(escape(page["reason"]), escape(page["detail"]),
+                          escape(readable_url(page["url"])))
+        out.print(table)
+        if entry.unlisted:
+            out.print(f"  … and {entry.unlisted} more, counted only")
 
 
 @main.command()
@@ -1011,8 +1048,7 @@ def check(repair: bool, data_dir: Path) -> None:
     from crawler.maintenance import check_data
     from crawler.maintenance import repair as repair_data
 
-    if not (data_dir / "archive").is_dir():
-        raise CliError(f"no archive in {data_dir}")
+    require_archive(data_dir)
     report = check_data(data_dir)
     out = console()
     out.print(f"{report.archive.articles} article(s), {report.archive.versions} earlier "
@@ -1054,6 +1090,7 @@ def history(article_id: str, data_dir: Path) -> None:
 
     if not is_article_id(article_id):
         raise CliError(f"{article_id!r} is not an article id (16 hex digits)")
+    require_archive(data_dir)
     store = ArchiveStore(data_dir / "archive")
     current = store.load(article_id)
     if current is None:

@@ -88,7 +88,7 @@ def load_pages(eval_dir: Path) -> list[EvalPage]:
 def run_crescent(page: EvalPage, now: datetime) -> Output:
     from crawler.extract import ALL_LANGUAGES, SourceHints, analyse
 
-    hints = SourceHints(accept_languages=ALL_LANGUAGES, min_words=1)
+    hints = SourceHints(accept_languages=ALL_LANGUAGES, min_chars=0)
     found = analyse(page.body, page.url, hints, now=now)
     return Output(found.title, found.published, found.language, found.text)
 

@@ -35,6 +35,7 @@ from crawler.dates import (
 )
 from crawler.encoding import decode_html
 from crawler.language import choose_language, detect_language, identify
+from crawler.pagekind import weigh_tree
 from crawler.teasers import drop_teasers, page_teasers
 
 __all__ = [
@@ -49,7 +50,14 @@ MAX_HTML_CHARS = 8_000_000  # pages larger than this are not news articles
 MAX_TEXT_CHARS = 400_000
 MAX_TITLE_CHARS = 1_000
 MAX_AUTHORS = 20
-MIN_WORDS = 40
+# The too-short rule counts characters, not words: Turkish and Russian say in fewer, longer words
+# what English says in more (a 250-character brief is ~30 words in tr/ru, ~40 in en). A text of
+# twice MIN_CHARS is long enough whatever its shape; a shorter one needs MIN_CHARS in lines that
+# hold sentences (menus, date lines, a headline or a contact card hold none) and two sentences,
+# as a news brief has and a contact card, a download stub or a one-line teaser has not.
+MIN_CHARS = 200
+BRIEF_SENTENCES = 2
+SENTENCE_END = re.compile(r"[.!?…]+[\"'»”’)\]]*(?=\s|$)")
 DATE_SOURCES = ("json-ld", "meta", "time-element", "text", "url", "feed", "sitemap")
 
 # Lines that are whole widget labels seen around articles; they are never article text.
@@ -94,6 +102,7 @@ ARTICLE_TYPES = frozenset({"newsarticle", "article", "reportagenews", "blogposti
                            "analysisnewsarticle", "opinionnewsarticle", "backgroundnewsarticle",
                            "reviewnewsarticle", "liveblogposting", "scholarlyarticle",
                            "techarticle", "report", "socialmediaposting", "webpage"})
+NEWS_TYPES = ARTICLE_TYPES - {"webpage"}
 PUBLISHED_META = (
     "article:published_time", "og:article:published_time", "og:published_time",
     "article:published", "published_time", "datepublished", "publication_date",
@@ -126,7 +135,9 @@ class SourceHints:
     remove_selectors: tuple[str, ...] = ()  # noise blocks dropped before extraction
     author_selectors: tuple[str, ...] = ()  # CSS selectors whose text is the byline
     site_names: tuple[str, ...] = ()  # title suffixes to strip
-    min_words: int = MIN_WORDS
+    min_chars: int = MIN_CHARS  # 0 turns the too-short rule off (see MIN_CHARS)
+    min_words: int = 0  # a source may also ask for this many words
+    judge_page: bool = False  # article or listing? weigh the page's evidence (crawler.pagekind)
     timezone: str | None = None  # IANA zone of the site's clock, e.g. "Asia/Ashgabat"
 
 
@@ -819,6 +830,12 @@ def analyse(
     found.authors = find_authors(tree, hints)
     headline_element = _headline(tree)
     headline = headline_element.text_content() if headline_element is not None else None
+    if hints.judge_page:  # the generic spider has no article pattern: the page must say
+        evidence = weigh_tree(tree, url, main_ld=article_ld, news_types=NEWS_TYPES,
+                              headline=headline, date_source=published and published.source)
+        if evidence.is_listing:
+            found.reject("not-article", evidence.detail())
+            return found
     description = _description(tree, article_ld)
     for selector in hints.remove_selectors:
         for element in tree.cssselect(selector):
@@ -858,8 +875,8 @@ def analyse(
         found.language_confidence = confidence
     if not text:
         found.reject("no-text")
-    elif words < hints.min_words:
-        found.reject("too-short", f"{words} words")
+    elif short := too_short(text, hints, words):
+        found.reject("too-short", short)
     elif not title:
         found.reject("no-title")
     elif published is None:
@@ -867,6 +884,23 @@ def analyse(
     elif "*" not in hints.accept_languages and found.language not in hints.accept_languages:
         found.reject("language", found.language or "")
     return found
+
+
+def too_short(text: str, hints: SourceHints, words: int | None = None) -> str | None:
+    """Why ``text`` is too short to be an article (see MIN_CHARS), or None."""
+    words = len(text.split()) if words is None else words
+    if words < hints.min_words:
+        return f"{words} words"
+    total = len(" ".join(text.split()))
+    if not hints.min_chars or total >= 2 * hints.min_chars:
+        return None
+    prose = [line for line in text.splitlines() if SENTENCE_END.search(line)]
+    chars = len(" ".join(" ".join(prose).split()))
+    sentences = sum(len(SENTENCE_END.findall(line)) for line in prose)
+    if chars < hints.min_chars or sentences < BRIEF_SENTENCES:
+        return (f"{total} characters, {chars} of them in {sentences} "
+                f"sentence{'s' if sentences != 1 else ''}")
+    return None
 
 
 def extract(

@@ -1,11 +1,14 @@
 """A spider for any news site given on the command line (``crescent crawl --site URL``).
 
 It discovers feeds (``<link rel=alternate>``) and sitemaps (robots.txt, /sitemap.xml) itself and
-otherwise follows same-site links, keeping the pages that extract as dated articles.
+otherwise follows same-site links, keeping the pages that extract as dated articles. Without an
+article pattern, whether a page is an article or a listing is weighed in the extraction worker
+from the page's evidence (crawler.pagekind); a listing's pagination links cost no depth.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from collections.abc import AsyncIterator, Iterable
@@ -17,21 +20,15 @@ from scrapy.http import Response
 from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 
+from crawler.extract import Rejection, SourceHints
 from crawler.news import NewsSpider, looks_binary, page_head
-from crawler.urls import host_of
+from crawler.pagekind import is_listing_url
+from crawler.urls import clean_url, host_of
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
-# URL shapes of section fronts, archives and pagination: walked for links, never articles.
-LISTING_URL = re.compile(
-    r"^/?(?:[a-z]{2}/?)?$|/page/\d+/?$|[?&](?:page|start|paged|p)=\d+|^/\d{4}/(?:\d{2}/){0,2}$"
-    r"|/(?:category|categories|tag|tags|author|authors|rubric|archive|archives|search)(?:/|$)",
-    re.IGNORECASE,
-)
 # Feed discovery reads <link> tags with regexes: article pages are not parsed in the crawl process.
 LINK_TAG = re.compile(r"<link\b[^>]*>", re.IGNORECASE)
 ATTRIBUTE = re.compile(r"""([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
-ARTICLE_OG_TYPES = ("article", "news", "newsarticle", "blogposting")
-HEADLINE_LINKS = 5  # a page linking this many headlines (5+ words each) is a section front
 
 
 def feed_links(head: str) -> list[str]:
@@ -44,19 +41,6 @@ def feed_links(head: str) -> list[str]:
                 "type", "").strip().lower() in FEED_TYPES and attributes.get("href"):
             hrefs.append(attributes["href"].strip())
     return hrefs
-
-
-def looks_like_listing(response: Response) -> bool:
-    """A home page, section front or archive: by its URL, or by an og:type other than article."""
-    parts = urlsplit(response.url)
-    if LISTING_URL.search(parts.path + (f"?{parts.query}" if parts.query else "")):
-        return True
-    og_type = response.xpath("//meta[@property='og:type']/@content").get()
-    if og_type is not None:
-        return og_type.strip().lower() not in ARTICLE_OG_TYPES
-    headlines = [text for text in response.xpath("//a").xpath("normalize-space(.)").getall()
-                 if len(text.split()) >= 5]
-    return len(headlines) >= HEADLINE_LINKS
 
 
 def source_name_for(url: str) -> str:
@@ -91,6 +75,7 @@ class GenericNewsSpider(NewsSpider):
         root = f"{urlsplit(self.site).scheme}://{urlsplit(self.site).netloc}"
         yield self.request(f"{root}/robots.txt", self.parse_robots, dont_filter=True)
         yield self.request(f"{root}/sitemap.xml", self.parse_sitemap)
+        self.listings_requested.add(clean_url(self.site))
         yield self.request(self.site, self.parse_page)
 
     def parse_robots(self, response: Response) -> Iterable[scrapy.Request]:
@@ -104,10 +89,11 @@ class GenericNewsSpider(NewsSpider):
     async def parse_page(self, response: Response) -> AsyncIterator[Any]:
         """Any page: look for feeds, try it as an article, follow its same-site links."""
         if not hasattr(response, "text"):
-            self.stats.inc_value("crescent/rejected/not-html")
+            self.reject("not-html", response.url,
+                        response.headers.get("Content-Type", b"").decode("latin-1"))
             return
         if looks_binary(response.body):
-            self.stats.inc_value("crescent/rejected/binary")
+            self.reject("binary", response.url)
             return
         for href in feed_links(page_head(response))[:10]:
             feed_url = response.urljoin(href)
@@ -116,18 +102,33 @@ class GenericNewsSpider(NewsSpider):
                 yield self.request(feed_url, self.parse_feed)
         url = self.canonical_url(response)
         if self.article_patterns and not self.is_article_url(url):
-            pass  # only walked for links
-        elif not self.article_patterns and looks_like_listing(response):
-            self.stats.inc_value("crescent/rejected/not-article")
+            listing = True  # only walked for links
         else:
-            item = self.accept(await self.extract_page(response, url,
-                                                       listed=self.listed_for(response)))
+            result = await self.extract_page(response, url, listed=self.listed_for(response))
+            listing = isinstance(result, Rejection) and result.reason == "not-article"
+            item = self.accept(result, url)
             if item is not None:
                 self.remember_alias(response, item)
                 yield item
             if self.article_patterns:
                 return  # with a pattern, listings lead to articles; article pages are leaves
+        if listing:
+            self.listing_pages += 1
+            self.stats.inc_value("crescent/listing_pages")
         for link in self.page_links(self.link_extractor, response):
-            request = self.article_request(link.url)
+            if listing and self.is_listing_url(link.url):
+                request = self.listing_request(link.url, self.parse_page)  # pagination
+            else:
+                request = self.article_request(link.url)
             if request:
                 yield request
+
+    def is_listing_url(self, url: str) -> bool:
+        """A section front, archive or pagination page by its URL (and not an article's)."""
+        if self.article_patterns and self.is_article_url(url):
+            return False
+        return is_listing_url(url)
+
+    def source_hints(self) -> SourceHints:
+        # Without an article pattern, the extraction worker weighs article against listing.
+        return dataclasses.replace(super().source_hints(), judge_page=not self.article_patterns)

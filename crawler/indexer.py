@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import os
 import signal
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from crawler.children import deathsig_fits, die_with_crawl
 from crawler.memory import release_free_heap
 
 
@@ -38,7 +40,8 @@ def update_engines(data_dir: str, documents: list[dict[str, Any]]) -> int:
     return count
 
 
-def _init_worker() -> None:
+def _init_worker(crawl_pid: int, deathsig: bool) -> None:
+    die_with_crawl(crawl_pid, deathsig=deathsig)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the crawl decides how to stop
 
 
@@ -69,7 +72,8 @@ class IndexWriter:
             return
         gc.freeze()  # keep the pages shared with the writer (see crawler.pool)
         self._executor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context(method),
-                                             initializer=_init_worker)
+                                             initializer=_init_worker,
+                                             initargs=(os.getpid(), deathsig_fits(method)))
         self._executor.submit(int).result()
 
     def submit(self, documents: list[dict[str, Any]],

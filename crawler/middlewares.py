@@ -1,4 +1,5 @@
-"""Downloader middleware that points a spider at a replica: ``-a base_url=http://127.0.0.1:PORT``.
+"""Middlewares: a downloader middleware that points a spider at a replica
+(``-a base_url=http://127.0.0.1:PORT``), and the depth count that lets pagination through.
 
 Spiders think in the real site's URLs; only the bytes travel to the base URL. Responses come
 back carrying the real URL, so link extraction, ids and the archive never see the replica host.
@@ -9,6 +10,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from scrapy.exceptions import NotConfigured
+from scrapy.spidermiddlewares.depth import DepthMiddleware
 
 from crawler.urls import rebase
 
@@ -58,3 +60,24 @@ class BaseUrlMiddleware:
                 response.headers[b"Location"] = rebase(target, real_root).encode("latin-1")
         real_url = request.meta.get("crescent_real_url") or rebase(response.url, real_root)
         return response.replace(url=real_url)
+
+
+LISTING_HOP = "crescent_listing_hop"  # request meta: a listing page reached from a listing
+
+
+class ListingDepthMiddleware(DepthMiddleware):
+    """Scrapy's depth middleware, except that a hop from listing page to listing page is free.
+
+    DEPTH_LIMIT bounds how far a crawl wanders from the listings, not how far back it reads
+    them: counted per hop, pagination stopped at page 9 (``depth/request_ignored_count``) and
+    CRESCENT_MAX_LISTING_PAGES, which bounds pagination, was never reached.
+    """
+
+    def get_processed_request(self, request, response):
+        if response is not None and request.meta.pop(LISTING_HOP, False):
+            depth = response.meta.get("depth", 0)
+            request.meta["depth"] = depth
+            if self.prio:
+                request.priority -= depth * self.prio
+            return request
+        return super().get_processed_request(request, response)

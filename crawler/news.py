@@ -37,6 +37,7 @@ from crawler.extract import (
     parse_date_text,
 )
 from crawler.items import ArticleItem
+from crawler.middlewares import LISTING_HOP
 from crawler.pipelines import data_dir
 from crawler.pool import ExtractionPool, workers_setting
 from crawler.report import CrawlFigures
@@ -53,6 +54,11 @@ CANONICAL_LINK = re.compile(
 MAX_SITEMAP_URLS = 50_000
 LISTED_DATE = "crescent_listed"  # request meta: the FoundDate a feed or sitemap gave the URL
 MAX_LISTED_DATES = 100_000  # dates kept by article id for requests reached another way first
+# Rejected pages listed in the crawl report (``crescent stats --rejected``); past this many a
+# crawl only counts them (crescent/rejected_unlisted). Scraped text, so each field is capped.
+MAX_REJECTED_PAGES = 5_000
+MAX_REJECTED_URL = 2_000
+MAX_REJECTED_DETAIL = 300
 
 
 def feed_entry_date(entry: Any, hints: SourceHints, now: datetime) -> FoundDate | None:
@@ -88,6 +94,10 @@ def page_head(response: Response) -> str:
     head = response.body[: end if end >= 0 else HEAD_CHARS]  # a page's body is not decoded here
     content_type = response.headers.get("Content-Type", b"").decode("latin-1")
     return html_to_unicode(content_type, head)[1]
+
+
+def _content_type(response: Response) -> str:
+    return response.headers.get("Content-Type", b"").decode("latin-1")
 
 
 def failure_reason(failure) -> str:
@@ -167,8 +177,10 @@ class NewsSpider(scrapy.Spider):
             base_host = urlsplit(self.base_url).hostname or ""
             self.allowed_domains = [*getattr(self, "allowed_domains", []), base_host]
         self.known_ids: Container[str] = frozenset()
-        self.listing_pages = 0
+        self.listing_pages = 0  # listing pages parsed
+        self.listings_requested: set[str] = set()  # at most CRESCENT_MAX_LISTING_PAGES
         self.listed_dates: dict[str, FoundDate] = {}
+        self.rejected_pages: list[dict[str, str]] = []  # see reject()
         self.figures = CrawlFigures(languages=tuple(self.languages),
                                     listings=len(self.start_urls))
 
@@ -229,8 +241,20 @@ class NewsSpider(scrapy.Spider):
 
     def on_request_error(self, failure) -> None:
         reason = failure_reason(failure)
+        request = failure.request
+        url = request.meta.get("crescent_real_url") or request.url  # not the replica's
+        self.reject(reason, url, failure.getErrorMessage())
+        self.logger.info("not fetched (%s): %s", reason, url)
+
+    def reject(self, reason: str, url: str, detail: str = "") -> None:
+        """Count a page not archived under ``reason`` and list it for the crawl report."""
         self.stats.inc_value(f"crescent/rejected/{reason}")
-        self.logger.info("not fetched (%s): %s", reason, failure.request.url)
+        if len(self.rejected_pages) >= MAX_REJECTED_PAGES:
+            self.stats.inc_value("crescent/rejected_unlisted")
+            return
+        detail = "".join(ch if ch.isprintable() else " " for ch in detail)
+        self.rejected_pages.append({"url": url[:MAX_REJECTED_URL], "reason": reason,
+                                    "detail": " ".join(detail.split())[:MAX_REJECTED_DETAIL]})
 
     # -- entry points -----------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -239,12 +263,13 @@ class NewsSpider(scrapy.Spider):
         for url in self.sitemap_urls:
             yield self.request(url, self.parse_sitemap)
         for url in self.start_urls:
+            self.listings_requested.add(clean_url(url))
             yield self.request(url, self.parse_listing)
 
     # -- listings ---------------------------------------------------------------------------
     def parse_listing(self, response: Response) -> Iterable[scrapy.Request]:
         if not hasattr(response, "text"):
-            self.stats.inc_value("crescent/rejected/not-html")
+            self.reject("not-html", response.url, _content_type(response))
             return
         self.listing_pages += 1
         self.stats.inc_value("crescent/listing_pages")
@@ -259,10 +284,22 @@ class NewsSpider(scrapy.Spider):
             self.stats.inc_value("crescent/listing_stopped_since")
             return
         for link in self.page_links(self.listing_links, response):
-            if self.listing_pages >= self.max_listing_pages:
-                self.stats.inc_value("crescent/listing_limit_reached")
-                return
-            yield self.request(clean_url(link.url), self.parse_listing)
+            request = self.listing_request(link.url, self.parse_listing)
+            if request is not None:
+                yield request
+
+    def listing_request(self, url: str, callback) -> scrapy.Request | None:
+        """A request for a listing page linked from a listing page: it costs no depth (see
+        crawler.middlewares.ListingDepthMiddleware); at most CRESCENT_MAX_LISTING_PAGES
+        distinct listing pages, start pages included, are requested."""
+        url = clean_url(url)
+        if url in self.listings_requested:
+            return None  # the duplicate filter would drop it anyway
+        if len(self.listings_requested) >= self.max_listing_pages:
+            self.stats.inc_value("crescent/listing_limit_reached")
+            return None
+        self.listings_requested.add(url)
+        return self.request(url, callback, meta={LISTING_HOP: True})
 
     def listing_is_older_than_since(self, response: Response) -> bool:
         """True when every date on the listing page is before ``--since``."""
@@ -310,8 +347,8 @@ class NewsSpider(scrapy.Spider):
     def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
         try:
             sitemap = Sitemap(response.body)
-        except Exception:  # lxml raises several kinds for broken XML
-            self.stats.inc_value("crescent/rejected/bad-sitemap")
+        except Exception as error:  # lxml raises several kinds for broken XML
+            self.reject("bad-sitemap", response.url, str(error))
             return
         now = datetime.now(UTC)
         for count, entry in enumerate(sitemap):
@@ -371,14 +408,14 @@ class NewsSpider(scrapy.Spider):
         # A coroutine, not an async generator: Scrapy then counts the response as in work until
         # extraction is done, and stops downloading while too many pages wait (backpressure).
         if not hasattr(response, "text"):
-            self.stats.inc_value("crescent/rejected/not-html")
+            self.reject("not-html", response.url, _content_type(response))
             return []
         if looks_binary(response.body):
-            self.stats.inc_value("crescent/rejected/binary")
+            self.reject("binary", response.url)
             return []
-        result = await self.extract_page(response, self.canonical_url(response),
-                                         listed=self.listed_for(response))
-        item = self.accept(result)
+        url = self.canonical_url(response)
+        result = await self.extract_page(response, url, listed=self.listed_for(response))
+        item = self.accept(result, url)
         if item is None:
             return []
         self.remember_alias(response, item)
@@ -410,10 +447,10 @@ class NewsSpider(scrapy.Spider):
             self.aliases.add(fetched, item["id"])
             self.stats.inc_value("crescent/canonical_alias")
 
-    def accept(self, result: Article | Rejection) -> ArticleItem | None:
-        """Count a rejection, or turn an article into an item."""
+    def accept(self, result: Article | Rejection, url: str = "") -> ArticleItem | None:
+        """Count a rejection (of the page at ``url``), or turn an article into an item."""
         if isinstance(result, Rejection):
-            self.stats.inc_value(f"crescent/rejected/{result.reason}")
+            self.reject(result.reason, url, result.detail)
             if result.reason == "language":
                 self.stats.inc_value(f"crescent/rejected_language/{result.detail}")
             self.logger.debug("rejected %s: %s", result, result)
@@ -421,7 +458,7 @@ class NewsSpider(scrapy.Spider):
         if result.declared_language and result.declared_language != result.language:
             self.stats.inc_value("crescent/language_disagreement")
         if self.since and date.fromisoformat(result.published[:10]) < self.since:
-            self.stats.inc_value("crescent/rejected/before-since")
+            self.reject("before-since", result.url, f"published {result.published[:10]}")
             return None
         self.stats.inc_value(f"crescent/articles/{result.language}")
         self.stats.inc_value(f"crescent/date_source/{result.date_source}")

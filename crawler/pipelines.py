@@ -41,9 +41,12 @@ class ArchivePipeline:
         # One crawl of several sources shares one (see crawler.runner); alone, make our own.
         shared = crawler.settings.get("CRESCENT_SHARED_ARCHIVE")
         if shared is not None:
-            return cls(shared, crawler.stats)
-        return cls(SharedArchive(data_dir(crawler.settings) / "archive"), crawler.stats,
-                   owns_archive=True)
+            pipeline = cls(shared, crawler.stats)
+        else:
+            pipeline = cls(SharedArchive(data_dir(crawler.settings) / "archive"), crawler.stats,
+                           owns_archive=True)
+        pipeline.crawler = crawler
+        return pipeline
 
     def close_spider(self) -> None:
         if self.owns_archive:  # the runner closes a shared one after every spider
@@ -53,7 +56,11 @@ class ArchivePipeline:
         try:
             result, duplicate_links = await self.shared.save(item.record())
         except ArchiveError as error:
-            self.stats.inc_value("crescent/rejected/unstorable")
+            spider = getattr(getattr(self, "crawler", None), "spider", None)
+            if hasattr(spider, "reject"):  # listed in the crawl report with its URL
+                spider.reject("unstorable", item["url"], str(error))
+            else:
+                self.stats.inc_value("crescent/rejected/unstorable")
             raise DropItem(str(error)) from error
         item["archive_status"] = result.value
         self.stats.inc_value(f"crescent/archive/{result.value}")

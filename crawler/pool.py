@@ -8,6 +8,11 @@ the reactor runs, so the workers are forked from a single-threaded parent that h
 loaded trafilatura and the language model, and share those pages copy-on-write. A pool created
 later, inside a running reactor (``scrapy crawl``), uses forkserver instead: forking a process
 with a live reactor and its threads is not safe.
+
+Workers never outlive the crawl: a ``kill -9`` of the crawl process alone (the OOM killer, a
+container runtime) would otherwise leave them running with parent 1, holding ~150 MiB each and
+whatever files they inherited. Each worker asks the kernel for SIGKILL when its parent dies
+(``PR_SET_PDEATHSIG``) and also watches the crawl process itself through a pidfd.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import datetime
 from typing import Any
 
+from crawler.children import deathsig_fits, die_with_crawl
 from crawler.extract import Article, FoundDate, Rejection, SourceHints, detect_language, extract
 from crawler.memory import release_free_heap
 
@@ -41,7 +47,8 @@ def _warm_up() -> None:
         define_stoplist(external.JT_STOPLIST or external.jt_stoplist_init())
 
 
-def _init_worker() -> None:
+def _init_worker(crawl_pid: int, deathsig: bool) -> None:
+    die_with_crawl(crawl_pid, deathsig=deathsig)
     # Ctrl-C reaches the whole process group; only the crawl itself decides how to stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _warm_up()
@@ -93,7 +100,9 @@ class ExtractionPool:
             future.result()
 
     def _spawn(self, context) -> None:
-        self._executors = [ProcessPoolExecutor(1, mp_context=context, initializer=_init_worker)
+        initargs = (os.getpid(), deathsig_fits(context.get_start_method()))
+        self._executors = [ProcessPoolExecutor(1, mp_context=context, initializer=_init_worker,
+                                               initargs=initargs)
                            for _ in range(self.workers)]
         self._in_hand = [0] * self.workers
 

@@ -1,4 +1,5 @@
-"""Extension that keeps each crawl's stats under ``DATA/crawls/`` for ``crescent stats``."""
+"""Extension that keeps each crawl's stats and rejected pages under ``DATA/crawls/`` for
+``crescent stats``, and the functions that read them back."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 import statistics
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from scrapy import signals
 
@@ -49,7 +51,8 @@ class CrawlReport:
     def spider_closed(self, spider, reason) -> None:
         stats = {key: _plain(value) for key, value in self.crawler.stats.get_stats().items()}
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        report = {"source": spider.name, "finish_reason": reason, "stats": stats}
+        report = {"source": spider.name, "finish_reason": reason, "stats": stats,
+                  "rejected": list(getattr(spider, "rejected_pages", []))}
         figures = getattr(spider, "figures", None)
         if isinstance(figures, CrawlFigures):
             report["figures"] = figures.summary()
@@ -74,3 +77,39 @@ def latest_reports(data_dir) -> dict[str, dict]:
             continue
         reports[report.get("source", path.stem)] = report
     return reports
+
+
+@dataclass
+class RejectedPages:
+    """What the latest crawl of a source did not archive: counts by reason and the pages."""
+
+    source: str
+    finished: str | None
+    counts: dict[str, int]
+    pages: list[dict[str, str]]  # url, reason, detail
+    unlisted: int  # rejected past the report's list cap (counted only)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"finished": self.finished, "counts": self.counts, "pages": self.pages,
+                "unlisted": self.unlisted}
+
+
+def rejected_pages(data_dir, *, source: str | None = None) -> list[RejectedPages]:
+    """The rejected pages of the latest crawl of each source (or of ``source``), by source.
+
+    Reports written before pages were listed give the counts and no pages.
+    """
+    found = []
+    for name, report in sorted(latest_reports(data_dir).items()):
+        if source is not None and name != source:
+            continue
+        stats = report.get("stats", {})
+        counts = {key.removeprefix("crescent/rejected/"): int(value)
+                  for key, value in sorted(stats.items())
+                  if key.startswith("crescent/rejected/")}
+        pages = [{"url": str(page.get("url", "")), "reason": str(page.get("reason", "")),
+                  "detail": str(page.get("detail", ""))}
+                 for page in report.get("rejected", []) if isinstance(page, dict)]
+        found.append(RejectedPages(name, stats.get("finish_time"), counts, pages,
+                                   int(stats.get("crescent/rejected_unlisted", 0))))
+    return found

@@ -37,7 +37,7 @@ DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # a news page is never this large
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 REDIRECT_MAX_TIMES = 5
-DEPTH_LIMIT = 8  # link hops from a start page
+DEPTH_LIMIT = 8  # link hops from the listings (listing to listing is free: see next)
 CLOSESPIDER_PAGECOUNT = 20000  # responses per source and crawl
 COOKIES_ENABLED = False
 # Responses waiting for the extraction pool, in bytes, before the engine stops fetching. Scrapy's
@@ -51,6 +51,11 @@ REMOTE_CONTROL_ENABLED = False  # no listening ports on a crawler machine
 DOWNLOADER_MIDDLEWARES = {
     # Closest to the downloader: rewrites real-site URLs to a replica's base URL and back.
     "crawler.middlewares.BaseUrlMiddleware": 950,
+}
+SPIDER_MIDDLEWARES = {
+    # Pagination spends no depth; CRESCENT_MAX_LISTING_PAGES bounds it (crawler.middlewares).
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "crawler.middlewares.ListingDepthMiddleware": 900,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 300,

@@ -1,4 +1,5 @@
-"""Shared test helpers: replica pages as Scrapy responses, spiders built from real crawlers."""
+"""Shared test helpers: replica pages as Scrapy responses, spiders built from real crawlers,
+the processes of a process group."""
 
 from __future__ import annotations
 
@@ -48,3 +49,18 @@ def callback_output(spider, response, callback):
 
         return asyncio.run(collect())
     return list(output or [])
+
+
+def group_members(group: int) -> list[int]:
+    """Live (not zombie) processes of process group ``group``: a crawl started in a new session
+    leads its own group, and its workers stay in it when orphaned."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # ended meanwhile
+        state, _ppid, pgrp = text[text.rindex(")") + 2:].split()[:3]
+        if int(pgrp) == group and state not in ("Z", "X"):
+            members.append(int(stat.parent.name))
+    return members

@@ -1,7 +1,9 @@
-"""Crash safety for real: SIGKILL a crawl at 20 seeded moments, Ctrl-C one, run two at once."""
+"""Crash safety for real: SIGKILL a crawl at 20 seeded moments (its whole process group, or
+the crawl process alone as the OOM killer does), Ctrl-C one, run two at once."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import random
@@ -19,6 +21,7 @@ from archive.store import ArchiveStore
 from crawler.maintenance import check_data
 from crawler.urls import article_id
 from tests.conftest import REPO, base_url_args, crescent
+from tests.helpers import group_members
 from tests.hostile import HostileServer
 
 pytestmark = pytest.mark.slow
@@ -41,16 +44,54 @@ def reported_archived(data: Path) -> set[str]:
     return ids
 
 
-def test_sigkill_at_twenty_moments_loses_nothing(replicas, tmp_path):
+def lock_is_free(data: Path) -> bool:
+    path = data / ".crawl.lock"
+    if not path.exists():
+        return True
+    with path.open("rb") as file:
+        try:
+            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+
+@pytest.mark.parametrize("kill", ["group", "main"])
+def test_sigkill_at_twenty_moments_loses_nothing(replicas, tmp_path, kill):
     data = tmp_path / "data"
     args = ["--all", "--resume", *base_url_args(replicas),
             "-s", "CRESCENT_INDEX_BATCH=3"]  # small batches: kills land in index commits too
+    if kill == "main":
+        args.append("--no-wait")  # a crawl that would wait for a lock says so and exits
     delays = random.Random(SEED).sample([0.2 + 0.15 * i for i in range(30)], KILLS)
+    with_workers = 0
     for delay in delays:
         crawl = start_crawl(data, *args)
+        if kill == "group":
+            time.sleep(delay)
+            os.killpg(crawl.pid, signal.SIGKILL)  # the crawl and its extraction workers
+            crawl.communicate(timeout=30)
+            continue
+        # Counted from the moment the workers are up: a kill before then has none to orphan.
+        up_by = time.monotonic() + 60
+        while len(group_members(crawl.pid)) < 2 and time.monotonic() < up_by:
+            time.sleep(0.05)
         time.sleep(delay)
-        os.killpg(crawl.pid, signal.SIGKILL)  # the crawl and its extraction workers
-        crawl.communicate(timeout=30)
+        with_workers += len(group_members(crawl.pid)) > 1
+        os.kill(crawl.pid, signal.SIGKILL)  # the crawl process alone, as the OOM killer does
+        crawl.stdout.close()  # an orphaned worker would hold these pipes open
+        crawl.stderr.close()
+        crawl.wait(timeout=30)
+        gone_by = time.monotonic() + 5
+        while group_members(crawl.pid) and time.monotonic() < gone_by:
+            time.sleep(0.1)
+        left = group_members(crawl.pid)
+        for pid in left:  # not to leave them running whatever the assertion says
+            os.kill(pid, signal.SIGKILL)
+        assert left == [], f"processes of the killed crawl still alive 5 s later: {left}"
+        assert lock_is_free(data)  # the next crawl (--no-wait) starts at once
+    # Most kills landed mid-crawl (later resumed crawls, with little left, may end first).
+    assert kill == "group" or with_workers >= KILLS // 4, with_workers
     final = crescent("crawl", *args, data=data, timeout=180)
     assert final.returncode == 0, final.stderr[-3000:]
 
@@ -140,6 +181,10 @@ def test_second_crawl_waits_or_exits_and_search_works_meanwhile(replicas, tmp_pa
         _out, waited_err = waiting.communicate(timeout=60)
     assert refused.returncode == 2
     assert "is crawling into" in refused.stderr + refused.stdout
+    # The holder is named: its pid and command line.
+    assert f"process {first.pid} (" in refused.stderr
+    assert "cli crawl turkmenistanlive --base-url" in refused.stderr
     assert searched.returncode == 0 and searched.stdout.strip()  # committed articles are found
-    assert still_waiting and "waiting for" in waited_err
+    waited = " ".join(waited_err.split())  # the console wraps long lines
+    assert still_waiting and f"waiting for process {first.pid} (" in waited
     assert waiting.returncode == 0

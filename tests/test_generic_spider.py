@@ -6,15 +6,11 @@ import json
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from scrapy.http import HtmlResponse
 
 from crawler.demo import ReplicaServer, build_site
-from crawler.generic import feed_links, looks_like_listing, source_name_for
+from crawler.generic import feed_links, source_name_for
+from crawler.pagekind import is_listing_url, weigh_page
 from tests.conftest import crescent
-
-
-def html_response(url: str, body: str) -> HtmlResponse:
-    return HtmlResponse(url=url, body=body.encode(), encoding="utf-8")
 
 
 @pytest.mark.parametrize(("url", "listing"), [
@@ -24,17 +20,34 @@ def html_response(url: str, body: str) -> HtmlResponse:
     ("https://x.org/ru/news/94630-v-ashhabade", False),
 ])
 def test_listing_urls(url, listing):
-    assert looks_like_listing(html_response(url, "<html><body><p>x</p></body></html>")) is listing
+    assert is_listing_url(url) is listing
 
 
-def test_og_type_and_headline_links_mark_section_fronts():
-    website = '<html><head><meta property="og:type" content="website"></head><body></body></html>'
-    assert looks_like_listing(html_response("https://x.org/news/1", website))
-    article = website.replace("website", "article")
-    assert not looks_like_listing(html_response("https://x.org/news/1", article))
-    links = "".join(f'<a href="/n/{i}">Headline number {i} about the Red Crescent</a>'
-                    for i in range(6))
-    assert looks_like_listing(html_response("https://x.org/ru/news", f"<body>{links}</body>"))
+def test_one_signal_does_not_make_an_article_a_listing():
+    # og:type website on an article page, with its date, headline and slug: still an article.
+    evidence = weigh_page("https://x.org/news/red-crescent-opens-a-new-clinic",
+                          article_types=set(), og_type="website",
+                          headline="Red Crescent opens a new clinic", date_source="meta",
+                          times=1)
+    assert not evidence.is_listing, evidence.detail()
+    # An archive-shaped URL of an article with its JSON-LD NewsArticle: an article.
+    evidence = weigh_page("https://x.org/ideas/archive/2020/08/californias-disasters-warning/",
+                          article_types={"newsarticle"}, og_type="article", headline=None,
+                          date_source="json-ld", times=0)
+    assert not evidence.is_listing, evidence.detail()
+
+
+def test_section_fronts_and_pagination_are_listings():
+    page_two = weigh_page("https://x.org/news?page=2", article_types=set(), og_type="article",
+                          headline="All the latest news of the society", date_source="meta",
+                          times=12)
+    assert page_two.is_listing and "pagination URL" in page_two.detail()
+    front = weigh_page("https://x.org/world/", article_types=set(), og_type="website",
+                       headline="World", date_source="time-element", times=10)
+    assert front.is_listing
+    nothing = weigh_page("https://x.org/about", article_types=set(), og_type=None,
+                         headline="About", date_source=None, times=0)
+    assert nothing.is_listing  # no article evidence at all
 
 
 def test_source_name_is_safe_for_paths():

@@ -4,12 +4,20 @@ as the article inline extraction gives; lazily loaded extraction data is loaded 
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
+import signal
+import subprocess
+import sys
+import time
 from datetime import UTC, date, datetime
 
 import pytest
 
 from crawler.extract import Article, FoundDate, SourceHints
 from crawler.pool import ExtractionPool, _warm_up
+from tests.conftest import REPO
+from tests.helpers import group_members
 
 NOW = datetime(2026, 1, 10, 12, tzinfo=UTC)
 PARAGRAPH = ("Волонтёры Красного Полумесяца провели занятия по первой помощи в школах города и "
@@ -69,9 +77,6 @@ def test_the_warm_up_builds_the_justext_stop_words_of_our_languages():
 
 
 def _wait_for_file(path: str, timeout: float) -> bool:
-    import os
-    import time
-
     deadline = time.monotonic() + timeout
     while not os.path.exists(path):
         if time.monotonic() > deadline:
@@ -81,8 +86,6 @@ def _wait_for_file(path: str, timeout: float) -> bool:
 
 
 def test_hosted_work_runs_on_the_last_worker_and_pages_go_around_it(tmp_path):
-    import os
-
     pool = ExtractionPool(2)
     pool.start()
     try:
@@ -104,3 +107,74 @@ def test_hosted_work_runs_on_the_last_worker_and_pages_go_around_it(tmp_path):
         assert blocker.result(timeout=10) is True
     finally:
         pool.shutdown()
+
+
+CRAWL_STAND_IN = """
+import os, sys, time
+from pathlib import Path
+from archive.lock import crawl_lock
+from crawler.pool import ExtractionPool
+
+with crawl_lock(Path(sys.argv[1])):
+    pool = ExtractionPool(2)
+    if sys.argv[2] == "fork":
+        pool.start()  # as the runner does, before the reactor
+    else:
+        pool._ensure_started()  # as a pool started inside a running reactor does
+    pids = [executor.submit(os.getpid).result(timeout=60) for executor in pool._executors]
+    print(" ".join(map(str, pids)), flush=True)
+    time.sleep(120)
+"""
+
+
+@pytest.mark.parametrize("method", ["fork", "forkserver"])
+def test_workers_end_and_the_lock_is_free_when_the_crawl_alone_is_killed(tmp_path, method):
+    crawl = subprocess.Popen([sys.executable, "-c", CRAWL_STAND_IN, str(tmp_path), method],
+                             cwd=REPO, stdout=subprocess.PIPE, text=True,
+                             start_new_session=True)
+    try:
+        workers = [int(pid) for pid in crawl.stdout.readline().split()]
+        os.kill(crawl.pid, signal.SIGKILL)  # the crawl process alone, as the OOM killer does
+        crawl.stdout.close()
+        crawl.wait(timeout=10)
+        assert len(workers) == 2
+        deadline = time.monotonic() + 5
+        while group_members(crawl.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert group_members(crawl.pid) == [], "workers outlived the crawl"
+    finally:
+        for pid in group_members(crawl.pid):  # whatever the assertions said
+            os.kill(pid, signal.SIGKILL)
+    with (tmp_path / ".crawl.lock").open("rb") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises if anyone still holds it
+
+
+LOCK_HOLDER = """
+import os, sys, time
+from pathlib import Path
+from archive.lock import crawl_lock
+
+with crawl_lock(Path(sys.argv[1])):
+    child = os.fork()
+    if child == 0:
+        time.sleep(60)  # a child that would live on: it must not keep the lock
+        os._exit(0)
+    print(child, flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_forked_child_does_not_keep_the_crawl_lock(tmp_path):
+    holder = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, str(tmp_path)], cwd=REPO,
+                              stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        child = int(holder.stdout.readline())
+        os.kill(holder.pid, signal.SIGKILL)
+        holder.stdout.close()
+        holder.wait(timeout=10)
+        assert group_members(holder.pid) == [child]  # the child lives on …
+        with (tmp_path / ".crawl.lock").open("rb") as lock:  # … without the lock
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    finally:
+        for pid in group_members(holder.pid):
+            os.kill(pid, signal.SIGKILL)

@@ -6,6 +6,9 @@ line in span.tarih, body in div.detay-icerik, a currency ticker on top, RSS per 
 with ?page=N. The feed links carry utm_* parameters: the tracking-variant duplicate. As on the
 real site, one story is also filed under a second category path (/tr/turkiye/… for a /tr/dunya/…
 story), linked from the second Turkish listing page; its canonical link names the first path.
+Briefs (``"kind": "brief"``, one per edition: a spot and two short sentences, ~250 characters,
+~30 words in tr and ru) must be archived; a photo gallery page (``"kind": "gallery"``: a
+headline and a one-line spot under /tr/galeri/) is listed and must be rejected as too short.
 """
 
 from __future__ import annotations
@@ -99,6 +102,10 @@ def build() -> ReplicaSite:
     for article in articles:
         related = [a for a in articles if a["lang"] == article["lang"] and a is not article][:3]
         url = site.add(article_path(article), Page(_article_page(article, related).encode()))
+        if article.get("kind") == "gallery":
+            site.excluded.append(ExcludedPage(url, "photo gallery: a headline and a one-line "
+                                                   "spot, too short"))
+            continue
         site.articles.append(ExpectedArticle(article["key"], url, article["lang"],
                                              article["title"], article["date"],
                                              article.get("seed")))
