@@ -16,6 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -740,6 +741,12 @@ def split_authors(raw: str | None) -> list[str]:
     return unique[:MAX_AUTHORS]
 
 
+@lru_cache(maxsize=8192)
+def _noise_name(names: str) -> bool:
+    """NOISE_NAME on class and id names: a page repeats a few hundred of them, sites too."""
+    return NOISE_NAME.search(names.lower()) is not None
+
+
 def remove_noise_blocks(tree: lxml_html.HtmlElement) -> None:
     """Drop blocks named as newsletters, comments, related links, sharing, ads (see NOISE_TOKENS).
 
@@ -749,7 +756,7 @@ def remove_noise_blocks(tree: lxml_html.HtmlElement) -> None:
     for element in tree.xpath("//body//*[@class or @id]"):
         if element.tag in KEEP_TAGS:
             continue
-        if NOISE_NAME.search(f"{element.get('class', '')} {element.get('id', '')}".lower()):
+        if _noise_name(f"{element.get('class', '')} {element.get('id', '')}"):
             candidates.append(element)
     if not candidates:
         return
@@ -869,6 +876,13 @@ def find_lead(tree: lxml_html.HtmlElement, description: str | None, text: str,
         if 40 <= len(lead) <= 1500 and _fold(lead).startswith(start[:30]):
             return lead
     return None
+
+
+def _flattened(text: str, ld_body: str) -> bool:
+    """True when trafilatura's ``text`` is the JSON-LD body (its baseline reads it when the
+    page's markup gives little): its opening, and its paragraphs run together."""
+    opening = _fold(ld_body)[:200]
+    return text.count("\n") * 400 < len(text) and opening[:100] in _fold(text)[:1000]
 
 
 def json_ld_body(article: dict[str, Any] | None) -> str | None:
@@ -1006,10 +1020,14 @@ def analyse(
     found.title = title or None
     text = clean_text(document.text or "", title) if document else ""
     ld_body = json_ld_body(article_ld)
-    if ld_body and len(ld_body) > 2 * len(text) + 200:  # the page renders its body by script
+    from_ld = bool(ld_body) and len(ld_body) > 2 * len(text) + 200
+    if from_ld:  # the page renders its body by script
         text = clean_text(ld_body, title)
-    if ld_body and text:  # the flattened body (ours or trafilatura's fallback) holds teasers
+    if ld_body and text and (from_ld or _flattened(text, ld_body)):
+        # A flattened body (ours, or trafilatura's fallback reading the same JSON-LD) holds
+        # the teasers a page puts between its paragraphs; text from the page's markup does not.
         text = drop_teasers(text, page_teasers(tree, url))
+
     lead = find_lead(tree, description, text, headline_element) if text else None
     if lead:
         text = clean_text(f"{lead}\n{text}", title)
