@@ -324,6 +324,12 @@ def stage_profile(site: GeneratedSite, scratch: Path) -> tuple[int, dict[str, fl
     from search.index import document_for
 
     spent = dict.fromkeys(STAGES, 0.0)
+    # Loaded once per crawl before the workers fork (crawler.pool): not a cost per article.
+    extract(site.article(0), "http://127.0.0.1/article/0")
+    from search import engines_to_update
+
+    for engine in engines_to_update(scratch / "stages"):
+        engine.exists()
 
     def timed(stage: str, function):
         def wrapper(*args, **kwargs):
