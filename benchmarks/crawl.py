@@ -1,16 +1,21 @@
-"""Crawl throughput: crescent end to end against a plain Scrapy spider and inline trafilatura.
+"""Crawl cost: crescent end to end against a plain Scrapy spider and inline trafilatura.
 
-Serves a generated site of 2,000 article pages (the replica pages, each made unique) on
-127.0.0.1 and crawls it three ways, each in a fresh process:
+Serves a site of article pages on 127.0.0.1 and crawls it three ways, each in a fresh process.
+With ``--real EVAL_DIR`` the pages are the evaluation pages (read from ``../shared/eval`` at run
+time, never stored in the repository), copied round-robin to ``--articles`` pages, each copy its
+own article (a number in its title, headline and first paragraph) with its canonical link
+removed; without it, the bare replica pages (8 KiB each, kept as information). The three ways:
 
   download-only   a plain Scrapy spider that fetches the listings and articles
   inline          the same spider running trafilatura's bare_extraction in its callback
   crescent        `crescent crawl --site` into a fresh data directory: extraction in the
                   process pool, archive written, index updated
 
-and prints articles per second, CPU use (all processes, in cores) and peak memory (the sum over
-the crawl's process tree, as PSS so pages shared by forked workers count once). Run with
-`make bench-crawl`.
+and prints articles per second, CPU seconds per article (all processes), peak memory (the sum
+over the crawl's process tree, as PSS so pages shared by forked workers count once, sampled
+every 0.2 s), and where crescent's CPU goes per article by stage: Scrapy (the download-only
+spider's CPU), then extraction (parse, text, metadata, dates, language, the rest), SimHash,
+archive write and index, timed in this process on the same pages. Run with `make bench-crawl`.
 """
 
 from __future__ import annotations
@@ -33,6 +38,10 @@ from crawler.extract import Article, extract
 
 REPO = Path(__file__).resolve().parent.parent
 PER_LISTING = 20
+SAMPLE_SECONDS = 0.2
+CANONICAL = re.compile(
+    rb"<link\b[^>]*\brel=[\"']?canonical\b[^>]*>|<meta\b[^>]*\bproperty=[\"']?og:url\b[^>]*>",
+    re.IGNORECASE)
 
 BASELINE_SPIDER = '''
 import scrapy, sys
@@ -80,27 +89,11 @@ def article_pages() -> list[bytes]:
     return pages
 
 
-def padding(kib: int) -> bytes:
-    """Page furniture of real news sites, ``kib`` KiB of it: a mega-menu, inline scripts and
-    JSON state, a footer of links (the eval pages average 245 KiB, the replicas 8 KiB)."""
-    if kib <= 0:
-        return b""
-    menu = "".join(f'<li><a href="#">Section {i} news and analysis</a></li>' for i in range(200))
-    script = "window.__STATE__ = {" + ",".join(f'"k{i}": "value {i} of the app state"'
-                                               for i in range(400)) + "};"
-    footer = "".join(f'<a href="#">Footer link {i}</a> ' for i in range(150))
-    block = (f'<nav class="mega-menu"><ul>{menu}</ul></nav><script>{script}</script>'
-             f'<footer class="site-footer">{footer}</footer>').encode()
-    return (block * (kib * 1024 // len(block) + 1))[: kib * 1024]
-
-
 class GeneratedSite:
     """``count`` unique article pages under /article/N behind listings /list/N."""
 
-    def __init__(self, count: int, pad_kib: int = 0) -> None:
-        furniture = padding(pad_kib)
-        self.templates = [page.replace(b"</body>", furniture + b"</body>", 1)
-                          for page in article_pages()]
+    def __init__(self, count: int) -> None:
+        self.templates = article_pages()
         self.count = count
         self.listings = (count + PER_LISTING - 1) // PER_LISTING
 
@@ -123,6 +116,31 @@ class GeneratedSite:
                 f"{links}</ul>{more}</body></html>").encode()
 
 
+class RealSite(GeneratedSite):
+    """The evaluation pages, ``count`` copies round-robin, each its own article.
+
+    A copy gets its number in its title, og:title, headline and first paragraph; its canonical
+    link (and og:url) is removed, so that every copy is archived under its own URL.
+    """
+
+    def __init__(self, eval_dir: Path, count: int) -> None:
+        from benchmarks.extraction import load_pages
+
+        self.templates = [CANONICAL.sub(b"", page.body) for page in load_pages(eval_dir)]
+        if not self.templates:
+            raise SystemExit(f"no evaluation pages in {eval_dir}")
+        self.count = count
+        self.listings = (count + PER_LISTING - 1) // PER_LISTING
+
+    def article(self, number: int) -> bytes:
+        body = self.templates[number % len(self.templates)]
+        marker = f" n{number}".encode()  # ASCII: the pages keep their own encodings
+        body = re.sub(rb"(<title[^>]*>[^<]*)", lambda m: m.group(1) + marker, body, count=1)
+        body = re.sub(rb'(og:title" content="[^"]*)', lambda m: m.group(1) + marker, body, count=1)
+        body = re.sub(rb"(<h1[^>]*>[^<]*)", lambda m: m.group(1) + marker, body, count=1)
+        return re.sub(rb"(<p>)", lambda m: m.group(1) + marker + b" ", body, count=1)
+
+
 class SiteServer:
     """The generated site on 127.0.0.1, HTTP/1.1 with keep-alive, from an asyncio loop in a thread.
 
@@ -133,6 +151,9 @@ class SiteServer:
 
     def __init__(self, site: GeneratedSite) -> None:
         self.site = site
+        # Real pages declare their own encodings (some are windows-1251).
+        self.content_type = b"text/html" if isinstance(site, RealSite) else \
+            b"text/html; charset=utf-8"
         self.connections: set[asyncio.Task] = set()
         self.connections_opened = 0
         self.loop = asyncio.new_event_loop()
@@ -173,8 +194,9 @@ class SiteServer:
                 parts = head.split(b" ", 2)
                 status, body = self.page(parts[1].decode("latin-1") if len(parts) > 1 else "")
                 reason = b"OK" if status == 200 else b"Not Found"
-                writer.write(b"HTTP/1.1 %d %s\r\nContent-Type: text/html; charset=utf-8\r\n"
-                             b"Content-Length: %d\r\n\r\n" % (status, reason, len(body)))
+                writer.write(b"HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
+                             b"Content-Length: %d\r\n\r\n" % (status, reason, self.content_type,
+                                                              len(body)))
                 writer.write(body)
                 await writer.drain()
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
@@ -235,7 +257,7 @@ def thread_cpu(process: psutil.Process) -> dict[int, float]:
 
 
 def measure(command: list[str], cwd: Path) -> Run:
-    """Run ``command``, sampling its process tree every 0.1 s. smaps_rollup is read, not smaps:
+    """Run ``command``, sampling its process tree every 0.2 s. smaps_rollup is read, not smaps:
     sampling must not eat the CPU the crawl is measured on."""
     started = time.monotonic()
     process = psutil.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -265,7 +287,7 @@ def measure(command: list[str], cwd: Path) -> Run:
                 pass
         if total > peak:
             peak, top_peak = total, top
-        time.sleep(0.1)
+        time.sleep(SAMPLE_SECONDS)
     reader.join(timeout=5)
     return Run(time.monotonic() - started, cpu_by_pid, cpu_by_thread, peak / 1024,
                top_peak / 1024, "".join(output))
@@ -284,16 +306,93 @@ def cpu_report(run: Run, pid: int, server_cpu: float) -> str:
             f"(extraction; the last also indexes); the benchmark's server {server_cpu:.1f}")
 
 
+STAGES = ("parse", "text", "metadata", "dates", "language", "extraction, the rest", "SimHash",
+          "archive write", "index")
+
+
+def stage_profile(site: GeneratedSite, scratch: Path) -> tuple[int, dict[str, float]]:
+    """CPU seconds by stage for crescent's work on one copy of each page, in this process.
+
+    The stages are timed by wrapping the functions crescent's extraction calls (the wrappers
+    add ~1 µs a call); archive write and index are the crawl's own code on a fresh data dir.
+    """
+    from archive.dedupe import fingerprint
+    from archive.store import ArchiveStore
+    from crawler import extract as extract_module
+    from crawler.indexer import update_engines
+    from crawler.items import ArticleItem
+    from search.index import document_for
+
+    spent = dict.fromkeys(STAGES, 0.0)
+    # Loaded once per crawl before the workers fork (crawler.pool): not a cost per article.
+    extract(site.article(0), "http://127.0.0.1/article/0")
+    from search import engines_to_update
+
+    for engine in engines_to_update(scratch / "stages"):
+        engine.exists()
+
+    def timed(stage: str, function):
+        def wrapper(*args, **kwargs):
+            started = time.process_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[stage] += time.process_time() - started
+        return wrapper
+
+    patches = {"_load_tree": "parse", "decode_html": "parse", "page_metadata": "metadata",
+               "find_published": "dates", "find_text_date": "dates", "identify": "language"}
+    originals = {name: getattr(extract_module, name) for name in patches}
+    bare = extract_module.trafilatura.bare_extraction
+    for name, stage in patches.items():
+        setattr(extract_module, name, timed(stage, originals[name]))
+    extract_module.trafilatura.bare_extraction = timed("text", bare)
+    articles, whole = [], 0.0
+    try:
+        for number in range(min(len(site.templates), site.count)):
+            body, url = site.article(number), f"http://127.0.0.1/article/{number}"
+            started = time.process_time()
+            result = extract(body, url)
+            whole += time.process_time() - started
+            if isinstance(result, Article):
+                articles.append(result)
+    finally:
+        for name, function in originals.items():
+            setattr(extract_module, name, function)
+        extract_module.trafilatura.bare_extraction = bare
+    spent["extraction, the rest"] = whole - sum(spent[stage] for stage in set(patches.values())
+                                                | {"text"})
+    store = ArchiveStore(scratch / "stages" / "archive")
+    documents = []
+    for article in articles:
+        record = ArticleItem.from_article(article, "bench").record()
+        started = time.process_time()
+        record["simhash"] = fingerprint(record["text"])
+        middle = time.process_time()
+        store.save(record)
+        spent["SimHash"] += middle - started
+        spent["archive write"] += time.process_time() - middle
+        documents.append(document_for(record, store.relative(store.path_for(record))))
+    started = time.process_time()
+    for first in range(0, len(documents), 50):
+        update_engines(str(scratch / "stages"), documents[first:first + 50])
+    spent["index"] = time.process_time() - started
+    return len(articles), spent
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=2000)
-    parser.add_argument("--pad-kib", type=int, default=0,
-                        help="add this much real-site page furniture to every article page")
+    parser.add_argument("--real", type=Path, metavar="EVAL_DIR",
+                        help="serve copies of the evaluation pages in EVAL_DIR (pages/ and "
+                             "truth.jsonl) instead of the bare replica pages")
+    parser.add_argument("--no-stages", action="store_true",
+                        help="skip the per-stage CPU profile of crescent")
     parser.add_argument("--without-index", action="store_true",
                         help="also crawl with indexing off (CRESCENT_INDEX_BATCH=0): what the "
                              "index costs")
     args = parser.parse_args()
-    site = GeneratedSite(args.articles, args.pad_kib)
+    site = RealSite(args.real, args.articles) if args.real else GeneratedSite(args.articles)
     server = serve(site)
     base = f"http://127.0.0.1:{server.server_address[1]}"
     rows = []
@@ -325,20 +424,52 @@ def main() -> None:
             if archived < args.articles * 0.95:
                 print(run.output[-3000:])
         crawl_pid = next(iter(crescent.cpu_by_process), 0)
+        stages = None if args.no_stages else stage_profile(site, Path(scratch))
     server.shutdown()
-    inline_rate = rows[1][1] / rows[1][2].wall
+    print_report(args, site, rows, crescent, crawl_pid, server_cpu, stages)
+
+
+def print_report(args, site: GeneratedSite, rows: list, crescent: Run, crawl_pid: int,
+                 server_cpu: float, stages: tuple[int, dict[str, float]] | None) -> None:
+    """The comparison table, CPU per article against inline trafilatura, and crescent's stages."""
+    inline_rate = rows[1][1] / rows[1][2].wall if rows[1][2].wall else 0.0
     size = sum(len(site.article(n)) for n in range(50)) / 50 / 1024
-    print(f"\n{args.articles} generated article pages ({size:.0f} KiB each) on 127.0.0.1, "
-          f"{psutil.cpu_count()} cores\n")
+    kind = (f"copies of the {len(site.templates)} evaluation pages" if args.real
+            else "generated replica article pages")
+    print(f"\n{args.articles} {kind} ({size:.0f} KiB each) on 127.0.0.1, "
+          f"{psutil.cpu_count()} cores (a shared machine: compare runs of the same moment)\n")
     print(f"{'system':<34}{'articles':>9}{'seconds':>9}{'art/s':>8}{'vs inline':>10}"
-          f"{'CPU cores':>11}{'peak MiB':>10}{'connections':>13}")
+          f"{'CPU cores':>11}{'CPU ms/art':>11}{'peak MiB':>10}{'connections':>13}")
+    per_article = {}
     for label, items, run, connections in rows:
         rate = items / run.wall if run.wall else 0.0
-        print(f"{label:<34}{items:>9}{run.wall:>9.1f}{rate:>8.1f}{rate / inline_rate:>9.2f}x"
-              f"{run.cpu / run.wall:>11.2f}{run.peak:>10.0f}{connections:>13}")
-    print(f"\nAt crescent's peak its crawl process held {crescent.top_peak:.0f} MiB (PSS), its "
-          "extraction workers and index writer the rest.")
+        per_article[label] = 1000 * run.cpu / items if items else 0.0
+        print(f"{label:<34}{items:>9}{run.wall:>9.1f}{rate:>8.1f}"
+              f"{rate / inline_rate if inline_rate else 0.0:>9.2f}x"
+              f"{run.cpu / run.wall if run.wall else 0.0:>11.2f}{per_article[label]:>11.1f}"
+              f"{run.peak:>10.0f}{connections:>13}")
+    download, inline = per_article["download-only spider"], per_article["inline trafilatura"]
+    ours = per_article["crescent (pool, archive, index)"]
+    if inline > download:
+        print(f"\nCPU per article above the download-only spider (the work on a page): crescent "
+              f"{ours - download:.1f} ms, inline trafilatura {inline - download:.1f} ms: "
+              f"{(ours - download) / (inline - download):.2f}x (target <= 1.2x); whole "
+              f"processes {ours / inline if inline else 0.0:.2f}x")
+    print(f"Peak PSS of crescent's crawl (sum over its processes, sampled every "
+          f"{SAMPLE_SECONDS} s): {crescent.peak:.0f} MiB (target < 300 MB = 286 MiB); its "
+          f"crawl process held {crescent.top_peak:.0f} MiB, extraction workers and index writer "
+          "the rest.")
     print(cpu_report(crescent, crawl_pid, server_cpu))
+    if stages:
+        count, spent = stages
+        scrapy = download
+        total = scrapy + sum(1000 * seconds / count for seconds in spent.values())
+        print(f"\ncrescent's CPU per article by stage (ms; timed in one process on one copy of "
+              f"each page, {count} articles; Scrapy = the download-only spider):")
+        print(f"  {'Scrapy (download, parse listings)':<36}{scrapy:>7.1f}")
+        for stage in STAGES:
+            print(f"  {stage:<36}{1000 * spent[stage] / count:>7.1f}")
+        print(f"  {'total':<36}{total:>7.1f}")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 ``make bench-extract`` (or ``python -m benchmarks.extraction [EVAL_DIR]``) reads
 ``../shared/eval`` (pages plus ``truth.jsonl``), runs each system over the pages already in
 memory, in one process, and prints one table per system and language: title exact match, date
-exact day, language, body recall, boilerplate leak and pages per second. The scoring functions
+exact day, language, body recall, boilerplate leak, pages per second and CPU milliseconds per
+page (the process's CPU time, so other load on a shared machine counts less). The scoring functions
 are shared with the quality gate (``tests/test_quality_gate.py``).
 """
 
@@ -133,6 +134,7 @@ class Score:
     body: list[int] = field(default_factory=lambda: [0, 0])
     leak: list[int] = field(default_factory=lambda: [0, 0])
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     misses: list[str] = field(default_factory=list)
 
     def value(self, metric: str) -> float | None:
@@ -143,17 +145,23 @@ class Score:
     def pages_per_second(self) -> float:
         return self.pages / self.seconds if self.seconds else 0.0
 
+    @property
+    def cpu_ms_per_page(self) -> float:
+        return 1000 * self.cpu_seconds / self.pages if self.pages else 0.0
+
 
 def _day(value: str | None) -> str | None:
     match = re.match(r"\d{4}-\d{2}-\d{2}", value or "")
     return match[0] if match else None
 
 
-def score_page(score: Score, page: EvalPage, output: Output, seconds: float) -> None:
+def score_page(score: Score, page: EvalPage, output: Output, seconds: float,
+               cpu_seconds: float = 0.0) -> None:
     """Add one page's result to ``score``."""
     truth = page.truth
     score.pages += 1
     score.seconds += seconds
+    score.cpu_seconds += cpu_seconds
     titles = {normalise(t) for t in [truth.get("title"), *(truth.get("title_alt") or [])] if t}
     if titles:
         ok = normalise(output.title) in titles
@@ -197,22 +205,23 @@ def evaluate(
     now = now or datetime.now(UTC)
     scores: dict[str, Score] = {"all": Score()}
     for page in pages:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         try:
             output = system(page, now)
         except Exception as error:  # a crash on one page is a miss, not the end of the run
             output = Output()
             scores["all"].misses.append(f"{page.id}: {type(error).__name__}: {error}")
         seconds = time.perf_counter() - started
+        cpu_seconds = time.process_time() - cpu_started
         for key in ("all", page.lang):
-            score_page(scores.setdefault(key, Score()), page, output, seconds)
+            score_page(scores.setdefault(key, Score()), page, output, seconds, cpu_seconds)
     return scores
 
 
 def format_table(results: dict[str, dict[str, Score]]) -> str:
     """The table: one row per system and language (``all`` first)."""
     header = ("system", "lang", "pages", "title", "date", "language", "body recall", "leak",
-              "pages/s")
+              "pages/s", "CPU ms/page")
     rows = [header]
     for system, scores in results.items():
         keys = ["all", *[k for k in LANGUAGE_ORDER if k in scores],
@@ -226,6 +235,7 @@ def format_table(results: dict[str, dict[str, Score]]) -> str:
             if system == "trafilatura":  # it has no language identification
                 cells[5] = "—"
             cells.append(f"{score.pages_per_second:.1f}")
+            cells.append(f"{score.cpu_ms_per_page:.1f}")
             rows.append(tuple(cells))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = []
@@ -267,6 +277,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(pages)} pages from {args.eval_dir.resolve()} "
           f"({', '.join(f'{k} {v}' for k, v in _count_languages(pages).items())})")
     print(format_table(results))
+    if "crescent" in results:
+        crescent = results["crescent"]["all"].cpu_ms_per_page
+        for name, scores in results.items():
+            if name != "crescent" and scores["all"].cpu_ms_per_page:
+                print(f"crescent's CPU per page is {crescent / scores['all'].cpu_ms_per_page:.2f}×"
+                      f" {name}'s ({crescent:.1f} ms against "
+                      f"{scores['all'].cpu_ms_per_page:.1f} ms)")
     if args.misses:
         for name, scores in results.items():
             print(f"\n{name}: {len(scores['all'].misses)} misses")

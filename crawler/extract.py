@@ -15,7 +15,8 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,6 +27,8 @@ from lxml import html as lxml_html
 
 from crawler.dates import (
     EARLIEST_DATE,
+    ISO_DATETIME,
+    find_dates,
     first_date,
     parse_timestamp,
     plausible,
@@ -36,7 +39,7 @@ from crawler.dates import (
 from crawler.encoding import decode_html
 from crawler.language import choose_language, detect_language, identify
 from crawler.pagekind import weigh_tree
-from crawler.teasers import drop_teasers, page_teasers
+from crawler.teasers import drop_teasers, page_teasers, teaser_lists
 
 __all__ = [
     "ALL_LANGUAGES", "DEFAULT_LANGUAGES", "Article", "Extraction", "FoundDate", "Rejection",
@@ -98,6 +101,9 @@ NOISE_NAME = re.compile(
     r"advert|promo|outbrain|taboola|social|share|sponsor|trending|most-?read|popular|"
     r"recommend|breadcrumb|(?:^|[\s_-])(?:cta|ads|tags|signup)(?:$|[\s_-])")
 KEEP_TAGS = frozenset({"html", "body", "main", "article"})
+# An element named as a credit ("credit", "photo-credit", "image-credits") marks a caption.
+CREDIT_NAME = re.compile(r"(?:^|[\s_-])(?:photo|image|img|video|media)?-?credits?(?:$|[\s_])")
+MAX_CAPTION_WORDS = 60
 ARTICLE_TYPES = frozenset({"newsarticle", "article", "reportagenews", "blogposting",
                            "analysisnewsarticle", "opinionnewsarticle", "backgroundnewsarticle",
                            "reviewnewsarticle", "liveblogposting", "scholarlyarticle",
@@ -120,6 +126,17 @@ MARKDOWN_LINK = re.compile(r"\[([^\[\]\n]{1,300})\]\((?:https?://|/)[^)\s]*\)")
 SHORTCODE_LINE = re.compile(r"^\s*(?:\+{3}\w*|\[\w+[^\]]*\]|\{\{[^}]*\}\})\s*$")
 INVISIBLE_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title"})
 HEADLINE_WINDOW = 400  # characters of page text after the headline searched for its date line
+# Numeric character references to characters XML forbids (C0 controls but tab, LF and CR; the
+# non-characters U+FFFE and U+FFFF). A word processor pasted into a CMS leaves them ("&#x0b;"
+# for a line break); libxml2 stops reading the element there and trafilatura finds no text.
+CHARACTER_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?")
+# A visible time of day next to a written date ("23:30", "11:30 pm", "11:30 a.m."), perhaps
+# with its offset ("14:05 GMT+3", "09:00 (UTC+03:00)").
+TIME_OF_DAY = re.compile(
+    r"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?![\d:]\d)(?::\d\d)?(?:\s*([ap])\.?\s?m\b\.?)?"
+    r"(?:\s*\(?(?:GMT|UTC)\s*([+-])(\d{1,2})(?::?(\d{2}))?\)?)?", re.IGNORECASE)
+TIME_NEAR_DATE = 40  # characters around a written date searched for its time of day
+MAX_UTC_OFFSET = timedelta(hours=14)
 
 
 @dataclass(frozen=True)
@@ -302,8 +319,6 @@ def _site_zone(hints: SourceHints, stamps: list[str]) -> tzinfo | None:
     for stamp in stamps:
         offset = timestamp_offset(stamp)
         if offset:
-            from datetime import timezone
-
             return timezone(offset)
     return None
 
@@ -412,6 +427,7 @@ def _text_after(element: lxml_html.HtmlElement, limit: int) -> str:
 def find_published(
     tree: lxml_html.HtmlElement, url: str, hints: SourceHints, now: datetime,
     json_ld: list[dict[str, Any]] | None = None, listed: FoundDate | None = None,
+    headline: lxml_html.HtmlElement | bool | None = True,
 ) -> FoundDate | None:
     """Publication day, most explicit evidence first.
 
@@ -422,9 +438,13 @@ def find_published(
     6. the date line right after the headline ("Written: 2023-11-07", "13 Oct 2020 18:29");
     7. a date in the URL path (/2020/01/19/); 8. htmldate on the rest of the page;
     9. a sitemap's lastmod (``listed`` with source "sitemap").
-    Machine timestamps keep the day at the offset written (or the site's zone for UTC).
+    Machine timestamps keep the day at the offset written; a UTC one moves to the site's zone,
+    or to the local time the page shows for it (see :func:`visible_zone`). ``headline`` is the
+    element :func:`_headline` found, when the caller has it (``True``: look it up here).
     """
     json_ld = json_ld if json_ld is not None else json_ld_objects(tree)
+    if isinstance(headline, bool):
+        headline = _headline(tree) if headline else None
     for selector in hints.date_selectors:
         for element in tree.cssselect(selector):
             stamp = element.get("datetime") or element.get("content")
@@ -448,6 +468,8 @@ def find_published(
     stamps = [str(article.get(key)) for key in ("datePublished", "dateCreated", "dateModified")
               if article and article.get(key)] + [value for _, value in meta]
     local = _site_zone(hints, stamps)
+    if local is None and stamps:
+        local = visible_zone(tree, headline, stamps, hints)
     if article:
         for key in ("datePublished", "dateCreated"):
             value = article.get(key)
@@ -464,7 +486,6 @@ def find_published(
         return found
     if listed and listed.source == "feed" and plausible(listed.day, now):
         return listed
-    headline = _headline(tree)
     if headline is not None:
         window = _text_after(headline, HEADLINE_WINDOW)
         day = first_date(window, now, hints.date_order, zone(hints.timezone))
@@ -480,6 +501,60 @@ def find_published(
     if found is None and listed and plausible(listed.day, now):
         return listed  # a sitemap's lastmod may be a later edit: the last resort
     return found
+
+
+def _utc_moment(stamp: str) -> datetime | None:
+    """The instant of an ISO timestamp written in UTC ("…Z", "+00:00") with its time of day."""
+    match = ISO_DATETIME.match(stamp.strip())
+    if not match or not match[4] or timestamp_offset(stamp) != timedelta(0):
+        return None
+    day = safe_date(int(match[1]), int(match[2]), int(match[3]))
+    if day is None:
+        return None
+    return datetime(day.year, day.month, day.day, int(match[4]), int(match[5]),
+                    int(match[6] or 0), tzinfo=UTC)
+
+
+def _shown_time(text: str, start: int, end: int) -> re.Match[str] | None:
+    """The time of day written just after (else just before) the date at text[start:end]."""
+    after = TIME_OF_DAY.search(text, end, end + TIME_NEAR_DATE)
+    if after:
+        return after
+    before = list(TIME_OF_DAY.finditer(text, max(0, start - TIME_NEAR_DATE), start))
+    return before[-1] if before else None
+
+
+def visible_zone(tree: lxml_html.HtmlElement, headline: lxml_html.HtmlElement | None,
+                 stamps: list[str], hints: SourceHints) -> tzinfo | None:
+    """The site's UTC offset as the page shows it, for a page whose timestamps are in UTC.
+
+    The README promises the site's local day. A page that shows "2023-11-08 23:30" under its
+    headline and carries "2023-11-09T05:30:59Z" in JSON-LD was published on the 8th where it
+    was written: the offset written next to the time ("GMT+3"), else the difference between
+    the time shown and the UTC instant (whole quarter hours, at most 14 hours), is the site's.
+    """
+    moment = next((m for m in map(_utc_moment, stamps) if m is not None), None)
+    if moment is None:
+        return None
+    texts = [_text_after(headline, HEADLINE_WINDOW)] if headline is not None else []
+    texts += [" ".join(t.text_content().split()) for t in tree.xpath("//time")[:5]]
+    for text in texts:
+        for start, day, raw in find_dates(text, hints.date_order)[:1]:
+            shown = _shown_time(text, start, start + len(raw))
+            if shown is None or abs(day - moment.date()) > timedelta(days=1):
+                continue
+            if shown[4]:  # the page writes its offset
+                offset = int(shown[5]) * 60 + int(shown[6] or 0)
+                return timezone(timedelta(minutes=-offset if shown[4] == "-" else offset))
+            hour = int(shown[1]) % 12 + (12 if (shown[3] or "").lower() == "p" else 0) \
+                if shown[3] else int(shown[1])
+            local = datetime(day.year, day.month, day.day, hour, int(shown[2]), tzinfo=UTC)
+            quarters = round((local - moment) / timedelta(minutes=15))
+            offset = quarters * timedelta(minutes=15)
+            if abs(offset) <= MAX_UTC_OFFSET and abs(local - moment - offset) <= \
+                    timedelta(minutes=1):
+                return timezone(offset)
+    return None
 
 
 def _time_element(tree: lxml_html.HtmlElement, local: tzinfo | None,
@@ -563,6 +638,60 @@ def _fold(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
 
+ARTICLE_ITEMTYPE = re.compile(r"schema\.org/(?:\w*Article|Report|BlogPosting|\w*NewsArticle)\b",
+                              re.IGNORECASE)
+MIN_HEADLINE_CHARS = 10
+
+
+def article_headline(element: lxml_html.HtmlElement | None) -> str | None:
+    """The text of ``element`` when it is the article's own visible headline, else None.
+
+    An ``<h1>`` inside ``<article>`` or inside an element typed as a schema.org article, or
+    one marked ``itemprop="headline"``: the words the reader sees above the article.
+    """
+    if element is None or element.tag != "h1":
+        return None
+    text = " ".join(element.text_content().split())
+    if len(text) < MIN_HEADLINE_CHARS or len(text) > MAX_TITLE_CHARS or "{{" in text:
+        return None
+    if element.get("itemprop", "").lower() == "headline":
+        return text
+    for ancestor in element.iterancestors():
+        if ancestor.tag == "article" or ARTICLE_ITEMTYPE.search(ancestor.get("itemtype", "")):
+            return text
+    return None
+
+
+def _title_parts(title: str) -> dict[str, str]:
+    """The title and its parts between separators ("Section | Headline | Site"), folded → text."""
+    parts = {title}
+    for separator in TITLE_SEPARATORS:
+        if separator in title:
+            parts |= {part for whole in parts for part in whole.split(separator)}
+    return {_fold(part): part.strip() for part in parts
+            if len(part.strip()) >= MIN_HEADLINE_CHARS}
+
+
+def prefer_visible_headline(title: str, headline: str) -> str:
+    """The article's headline when the metadata title and the visible ``<h1>`` differ.
+
+    They are the same headline when one holds the other (a section label in the h1, "Local
+    News | X"; a site name after the title, "X – Site"): the part they share, else the title.
+    Beyond that, the headline the reader sees is the article's (the metadata one may be an
+    SEO title or a CMS placeholder).
+    """
+    if not title:
+        return headline
+    title_parts, headline_parts = _title_parts(title), _title_parts(headline)
+    shared = [key for key in title_parts if key in headline_parts]
+    if shared:
+        return title_parts[max(shared, key=len)]
+    folded_title, folded_headline = _fold(title), _fold(headline)
+    if folded_title in folded_headline or folded_headline in folded_title:
+        return title
+    return headline
+
+
 def choose_title(title: str, headline: str | None) -> str:
     """The visible headline when the metadata title is a shortened form of it.
 
@@ -623,6 +752,12 @@ def split_authors(raw: str | None) -> list[str]:
     return unique[:MAX_AUTHORS]
 
 
+@lru_cache(maxsize=8192)
+def _noise_name(names: str) -> bool:
+    """NOISE_NAME on class and id names: a page repeats a few hundred of them, sites too."""
+    return NOISE_NAME.search(names.lower()) is not None
+
+
 def remove_noise_blocks(tree: lxml_html.HtmlElement) -> None:
     """Drop blocks named as newsletters, comments, related links, sharing, ads (see NOISE_TOKENS).
 
@@ -632,7 +767,7 @@ def remove_noise_blocks(tree: lxml_html.HtmlElement) -> None:
     for element in tree.xpath("//body//*[@class or @id]"):
         if element.tag in KEEP_TAGS:
             continue
-        if NOISE_NAME.search(f"{element.get('class', '')} {element.get('id', '')}".lower()):
+        if _noise_name(f"{element.get('class', '')} {element.get('id', '')}"):
             candidates.append(element)
     if not candidates:
         return
@@ -646,6 +781,27 @@ def remove_noise_blocks(tree: lxml_html.HtmlElement) -> None:
         if paragraphs * 2 >= total:
             continue
         element.drop_tree()
+
+
+def remove_captions_and_teaser_lists(tree: lxml_html.HtmlElement, url: str) -> None:
+    """Drop photo captions that carry a credit and lists of other articles' headlines.
+
+    A caption is the short block (a paragraph, figcaption) holding an element named as a
+    credit: "AMO found … <span class="credit">By U.S. Customs</span>". Lists of teasers are
+    found by :func:`crawler.teasers.teaser_lists`. Neither holds the headline.
+    """
+    captions = []
+    for element in tree.xpath("//body//*[contains(@class, 'redit')]"):
+        if element.tag in KEEP_TAGS or not CREDIT_NAME.search(element.get("class", "").lower()):
+            continue
+        captions.append(next((block for block in (element, *element.iterancestors())
+                              if block.tag in ("p", "figcaption")), element))
+    for block in [*captions, *teaser_lists(tree, url)]:
+        if block.getparent() is None or not _attached(block, tree) or block.xpath(".//h1"):
+            continue
+        if block in captions and len(block.text_content().split()) > MAX_CAPTION_WORDS:
+            continue
+        block.drop_tree()
 
 
 def _attached(element: lxml_html.HtmlElement, tree: lxml_html.HtmlElement) -> bool:
@@ -695,7 +851,8 @@ BLOCK_TAGS = frozenset({"p", "div", "h2", "h3", "h4", "section", "header", "li",
                         "span", "strong", "b", "em"})
 
 
-def find_lead(tree: lxml_html.HtmlElement, description: str | None, text: str) -> str | None:
+def find_lead(tree: lxml_html.HtmlElement, description: str | None, text: str,
+              headline: lxml_html.HtmlElement | bool | None = True) -> str | None:
     """The article's lead (standfirst) when the extracted text lacks it.
 
     The lead is the visible block whose text begins like the page's description and that
@@ -706,7 +863,8 @@ def find_lead(tree: lxml_html.HtmlElement, description: str | None, text: str) -
     start = _fold(description)[:40]
     if start in _fold(text):
         return None
-    headline = _headline(tree)
+    if isinstance(headline, bool):
+        headline = _headline(tree) if headline else None
     order = {element: number for number, element in enumerate(tree.iter())}
     after = order.get(headline, -1) if headline is not None else -1
     for element in tree.xpath("//body//text()/.."):
@@ -729,6 +887,13 @@ def find_lead(tree: lxml_html.HtmlElement, description: str | None, text: str) -
         if 40 <= len(lead) <= 1500 and _fold(lead).startswith(start[:30]):
             return lead
     return None
+
+
+def _flattened(text: str, ld_body: str) -> bool:
+    """True when trafilatura's ``text`` is the JSON-LD body (its baseline reads it when the
+    page's markup gives little): its opening, and its paragraphs run together."""
+    opening = _fold(ld_body)[:200]
+    return text.count("\n") * 400 < len(text) and opening[:100] in _fold(text)[:1000]
 
 
 def json_ld_body(article: dict[str, Any] | None) -> str | None:
@@ -791,6 +956,24 @@ with contextlib.suppress(ImportError, AttributeError, ValueError):  # a trafilat
     limit_justext_stoplist()
 
 
+def _forbidden_reference(match: re.Match[str]) -> str:
+    code = int(match[1], 16) if match[1] else int(match[2])
+    if (code < 32 and code not in (9, 10, 13)) or code in (0xFFFE, 0xFFFF):
+        return ""
+    return match[0]
+
+
+def drop_control_references(html_text: str) -> str:
+    """``html_text`` without numeric references to control characters (``&#x0b;``, ``&#8;``).
+
+    One such character must not lose an article: libxml2 gives up on the element that holds it.
+    Raw control bytes are dropped by the parser itself; references are not.
+    """
+    if "&#" not in html_text:
+        return html_text
+    return CHARACTER_REFERENCE.sub(_forbidden_reference, html_text)
+
+
 def _load_tree(html_text: str) -> lxml_html.HtmlElement | None:
     tree = trafilatura.utils.load_html(html_text)
     return tree if tree is not None and len(tree) else None
@@ -819,17 +1002,18 @@ def analyse(
     if len(html_text) > MAX_HTML_CHARS:
         found.reject("too-large", f"{len(html_text)} characters")
         return found
-    tree = _load_tree(html_text)
+    tree = _load_tree(drop_control_references(html_text))
     if tree is None:
         found.reject("not-html")
         return found
     found.declared_language = declared_language(tree, url)
     json_ld = json_ld_objects(tree)
     article_ld = main_json_ld(json_ld)
-    published = find_published(tree, url, hints, now, json_ld, listed)
-    found.authors = find_authors(tree, hints)
     headline_element = _headline(tree)
     headline = headline_element.text_content() if headline_element is not None else None
+    published = find_published(tree, url, hints, now, json_ld, listed, headline_element)
+    found.authors = find_authors(tree, hints)
+    visible_headline = article_headline(headline_element)
     if hints.judge_page:  # the generic spider has no article pattern: the page must say
         evidence = weigh_tree(tree, url, main_ld=article_ld, news_types=NEWS_TYPES,
                               headline=headline, date_source=published and published.source)
@@ -842,18 +1026,26 @@ def analyse(
             element.drop_tree()
     metadata = page_metadata(tree)
     remove_noise_blocks(tree)
+    remove_captions_and_teaser_lists(tree, url)
     document = trafilatura.bare_extraction(
         tree, url=url, with_metadata=False, include_comments=False, include_tables=True)
     raw_title = metadata.title or headline or ""
     title = clean_title(choose_title(raw_title, headline), hints, metadata.sitename)
+    if visible_headline:
+        title = prefer_visible_headline(title, clean_title(visible_headline, hints,
+                                                           metadata.sitename))
     found.title = title or None
     text = clean_text(document.text or "", title) if document else ""
     ld_body = json_ld_body(article_ld)
-    if ld_body and len(ld_body) > 2 * len(text) + 200:  # the page renders its body by script
+    from_ld = bool(ld_body) and len(ld_body) > 2 * len(text) + 200
+    if from_ld:  # the page renders its body by script
         text = clean_text(ld_body, title)
-    if ld_body and text:  # the flattened body (ours or trafilatura's fallback) holds teasers
+    if ld_body and text and (from_ld or _flattened(text, ld_body)):
+        # A flattened body (ours, or trafilatura's fallback reading the same JSON-LD) holds
+        # the teasers a page puts between its paragraphs; text from the page's markup does not.
         text = drop_teasers(text, page_teasers(tree, url))
-    lead = find_lead(tree, description, text) if text else None
+
+    lead = find_lead(tree, description, text, headline_element) if text else None
     if lead:
         text = clean_text(f"{lead}\n{text}", title)
     found.text = text

@@ -75,6 +75,38 @@ def markup_teasers(tree: lxml_html.HtmlElement, page_url: str) -> set[str]:
     return found
 
 
+TEASER_HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
+MIN_LIST_TEASER_WORDS = 3
+
+
+def _heading_link(item: lxml_html.HtmlElement, page_url: str) -> bool:
+    """True when ``item`` holds a heading whose whole text is a link to another page of the site."""
+    for heading in item.iter(*TEASER_HEADINGS):
+        text = _fold(heading.text_content())
+        if len(text.split()) < MIN_LIST_TEASER_WORDS:
+            continue
+        for link in heading.iter("a"):
+            if _fold(link.text_content()) == text and _same_site_other_page(link.get("href"),
+                                                                           page_url):
+                return True
+    return False
+
+
+def teaser_lists(tree: lxml_html.HtmlElement, page_url: str) -> list[lxml_html.HtmlElement]:
+    """Lists of other articles ("latest news", "more stories"): ``<ul>``/``<ol>`` of two or more
+    items, each headed by a heading that is a link to another page of the same site.
+
+    Each item may carry a thumbnail and a one-line summary, so the item's text is more than
+    the link and :func:`markup_teasers` does not see it; the headings mark it as a card.
+    """
+    found = []
+    for listing in tree.iter("ul", "ol"):
+        items = [child for child in listing if child.tag == "li"]
+        if len(items) >= 2 and all(_heading_link(item, page_url) for item in items):
+            found.append(listing)
+    return found
+
+
 def _node_name(node: dict[str, Any]) -> str:
     for key in ("name", "tagName", "tag", "type", "nodeName"):
         value = node.get(key)

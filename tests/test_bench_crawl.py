@@ -9,7 +9,8 @@ import urllib.request
 
 import pytest
 
-from benchmarks.crawl import GeneratedSite, serve
+from benchmarks.crawl import GeneratedSite, RealSite, serve
+from benchmarks.extraction import DEFAULT_EVAL_DIR
 from tests.conftest import REPO
 
 
@@ -30,6 +31,25 @@ def test_the_generated_site_serves_unique_articles_behind_listings_with_keep_ali
         server.shutdown()
 
 
+@pytest.mark.skipif(not (DEFAULT_EVAL_DIR / "truth.jsonl").exists(), reason="no evaluation set")
+def test_the_real_page_site_serves_each_copy_as_its_own_article_without_canonical_links():
+    site = RealSite(DEFAULT_EVAL_DIR, 250)
+    assert len(site.templates) >= 100
+    server = serve(site)
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        copies = [urllib.request.urlopen(f"{base}/article/{n}") for n in (7, 7 + len(
+            site.templates))]
+        first, second = (response.read() for response in copies)
+        assert all("charset" not in r.headers["Content-Type"] for r in copies)  # pages say it
+        assert first != second and b" n7" in first
+        for body in (first, second):
+            assert not re.search(rb"rel=[\"']?canonical|og:url", body, re.IGNORECASE)
+        assert urllib.request.urlopen(f"{base}/list/13").read().count(b'class="article"') == 10
+    finally:
+        server.shutdown()
+
+
 @pytest.mark.slow
 def test_small_benchmark_prints_the_comparison():
     run = subprocess.run([sys.executable, "-m", "benchmarks.crawl", "--articles", "40",
@@ -46,3 +66,8 @@ def test_small_benchmark_prints_the_comparison():
     assert all(1 <= connections <= 16 for _, connections in rows.values()), rows
     assert re.search(r"crawl process [\d.]+ \(reactor thread [\d.]+", run.stdout)
     assert re.search(r"workers [\d.]+ \+ [\d.]+", run.stdout)
+    assert re.search(r"Peak PSS of crescent's crawl .*: \d+ MiB", run.stdout)
+    stages = dict(re.findall(r"^  (\S[^\n]*?)\s+([\d.]+)$", run.stdout, re.MULTILINE))
+    assert {"Scrapy (download, parse listings)", "text", "language", "dates", "SimHash",
+            "archive write", "index", "total"} <= set(stages), stages
+    assert float(stages["text"]) > 0 and float(stages["index"]) > 0
