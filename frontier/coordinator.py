@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict
@@ -81,6 +82,21 @@ def source_of(plan: CrawlPlan) -> list[str]:
     return list(plan.sources) + ([source_name_for(plan.site)] if plan.site else [])
 
 
+def is_dead_here(worker_id: str) -> bool:
+    """True for a session id (host-pid-token) of this host whose process is gone."""
+    host, _, rest = worker_id.rpartition("-")[0].rpartition("-")
+    me = FrontierSession.host_name()
+    if host != me or not rest.isdigit():
+        return False
+    try:
+        os.kill(int(rest), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 class Coordination:
     """The coordinator's hold on the frontier: its lock, the plan, the known ids, the end."""
 
@@ -96,6 +112,9 @@ class Coordination:
         told = False
         while not self.redis.set(key("coordinator"), self.token, nx=True, px=int(LOCK_S * 1000)):
             holder = (self.redis.get(key("coordinator")) or b"?").decode(errors="replace")
+            if is_dead_here(holder):  # a coordinator of this machine that was killed
+                self.redis.delete(key("coordinator"))
+                continue
             if time.monotonic() > deadline:
                 raise FrontierError(f"another coordinator ({holder}) is using the frontier at "
                                     f"{shown_url(self.session.url)}")

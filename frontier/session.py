@@ -23,6 +23,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 
 PREFIX = "crescent"
 LOST_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
@@ -66,8 +68,11 @@ def check_url(url: str) -> str:
 
 
 def connect(url: str, timeout: float = 5.0) -> redis.Redis:
+    # A few quick retries ride out a dropped connection; a Redis that is down is reported
+    # within about a second instead of after redis-py's default backoff.
+    retry = Retry(ExponentialBackoff(cap=0.5, base=0.05), 3)
     return redis.Redis.from_url(check_url(url), socket_timeout=timeout,
-                                socket_connect_timeout=timeout)
+                                socket_connect_timeout=timeout, retry=retry)
 
 
 class FrontierSession:
@@ -83,10 +88,16 @@ class FrontierSession:
         self.role = role
         self.redis = connect(url)
         self.heartbeat_s = heartbeat_s
-        self.worker_id = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+        # No "|" (the lease separator) nor spaces: the host's name is cleaned.
+        self.worker_id = f"{self.host_name()}-{os.getpid()}-{secrets.token_hex(3)}"
         self.lost: str | None = None
         self._on_lost: list[Callable[[], None]] = []
         self.keepalive: Callable[[], Any] = lambda: None  # the coordinator renews its lock
+
+    @staticmethod
+    def host_name() -> str:
+        """This host's name without "|" (the lease separator), spaces or other oddities."""
+        return "".join(ch if ch.isalnum() or ch in "-._" else "_" for ch in socket.gethostname())
 
     def describe(self, error: BaseException) -> str:
         return f"lost the frontier at {shown_url(self.url)} ({error})"
