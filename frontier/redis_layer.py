@@ -3,8 +3,9 @@
 scrapy-redis 0.9.1 (the latest) runs on our Scrapy (2.14 and later) with three gaps this layer
 closes, each by subclassing, none by a scheduler of our own:
 
-1. Its scheduler passes ``spider=`` to the stats collector, which Scrapy 2.14 deprecates
-   (a warning on every request; an error once Scrapy drops the argument). Ours does not.
+1. Its scheduler passes ``spider=`` to the stats collector and logs through ``Spider.log``,
+   both deprecated since Scrapy 2.14 (a warning on every request; an error once Scrapy drops
+   them). Ours does neither. (Its item pipeline takes ``spider`` too: we do not use it.)
 2. A popped request lives only in the worker's memory: ``kill -9`` loses it. Our queue's pop
    moves the request into a lease hash in the same Lua script; the worker acknowledges the
    lease once Scrapy has finished with the request (its follow-up requests queued and its
@@ -99,7 +100,6 @@ class FrontierScheduler(Scheduler):
     def __init__(self, session: FrontierSession, role: str, stats) -> None:
         super().__init__(server=session.redis, persist=True,
                          queue_key=source_key("%(spider)s", "requests"),
-                         queue_cls=f"{__name__}.LeasedPriorityQueue",
                          dupefilter_key=source_key("%(spider)s", "dupefilter"),
                          dupefilter_cls="scrapy_redis.dupefilter.RFPDupeFilter")
         self.session = session
@@ -122,7 +122,10 @@ class FrontierScheduler(Scheduler):
         self.items_key = source_key(spider.name, "items")
         self._push = self.server.register_script(SEEN_OR_PUSH)
         self._requeue = self.server.register_script(REQUEUE_ORPHANS)
-        super().open(spider)
+        # scrapy-redis's open, less its Spider.log call (deprecated in Scrapy 2.14).
+        self.spider = spider
+        self.queue = LeasedPriorityQueue(self.server, spider, self.queue_key,
+                                         serializer=self.serializer)
 
     # -- the engine's interface ----------------------------------------------------------
     def enqueue_request(self, request: Request) -> bool:

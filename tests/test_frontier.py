@@ -156,11 +156,110 @@ def sent(client: redis.Redis) -> int:
                for name in client.scan_iter(match="crescent:*:stats"))
 
 
-pytestmark = pytest.mark.slow
+# -- the adaptation layer, in this process, on a real Redis ---------------------------------
+def make_scheduler(session, role: str, name: str = "src"):
+    from scrapy import Spider
+    from scrapy.utils.test import get_crawler
 
+    from frontier.redis_layer import FrontierScheduler
+
+    crawler = get_crawler(Spider)
+    scheduler = FrontierScheduler(session, role, crawler.stats)
+    scheduler.open(Spider(name=name))
+    return scheduler
+
+
+def test_a_dead_workers_leases_go_back_in_the_queue(redis_server):
+    from scrapy import Request
+
+    from frontier.session import FrontierSession
+
+    coordinator_session = FrontierSession(redis_server.url, "coordinator")
+    alive, dead = (FrontierSession(redis_server.url, "worker") for _ in range(2))
+    hub = make_scheduler(coordinator_session, "coordinator")
+    assert hub.enqueue_request(Request("https://example.org/a"))
+    assert hub.enqueue_request(Request("https://example.org/b", priority=5))
+    assert not hub.enqueue_request(Request("https://example.org/a"))  # seen: filtered
+    assert hub.next_request() is None  # the coordinator fetches nothing
+    assert hub.has_pending_requests() and hub.frontier_size() == 2
+
+    alive.beat()
+    dead.beat()
+    taker = make_scheduler(dead, "worker")
+    first = taker.next_request()
+    assert first.url == "https://example.org/b"  # priority first
+    helper = make_scheduler(alive, "worker")
+    second = helper.next_request()
+    assert helper.next_request() is None and not helper.has_pending_requests()
+    assert hub.frontier_size() == 2  # both leased: not finished
+    assert hub.requeue_orphans() == 0  # both workers answer
+
+    redis_server.client().delete(dead.heartbeat_key())  # as if it was killed (no heartbeat)
+    assert hub.requeue_orphans() == 1
+    again = helper.next_request()
+    assert again.url == first.url  # fetched by another worker
+
+    # Finished once Scrapy lets go of the request object; acknowledged by the worker.
+    del second, again
+    released = helper.take_released()
+    assert len(released) == 2 and helper.outstanding == 0
+    redis_server.client().hdel("crescent:src:leases", *released)
+    assert hub.frontier_size() == 0 and not hub.has_pending_requests()
+
+
+def test_politeness_token_spaces_one_sites_requests_across_workers(redis_server):
+    import asyncio
+
+    from scrapy import Request
+
+    from frontier.session import FrontierSession
+    from frontier.worker import SharedPoliteness
+
+    gates = [SharedPoliteness(FrontierSession(redis_server.url, "worker"), 0.3)
+             for _ in range(3)]
+    started: list[float] = []
+
+    async def fetch(gate, url):
+        await gate.process_request(Request(url))
+        started.append(time.monotonic())
+
+    async def crawl():
+        await asyncio.gather(*(fetch(gate, f"https://one.example/{n}")
+                               for n in range(2) for gate in gates))
+
+    asyncio.run(crawl())
+    gaps = [b - a for a, b in zip(sorted(started), sorted(started)[1:], strict=False)]
+    assert len(started) == 6 and min(gaps) >= 0.25, gaps
+
+
+def test_second_coordinator_is_refused_and_bad_frontiers_are_one_line(redis_server, tmp_path):
+    from frontier.coordinator import Coordination
+    from frontier.session import FrontierError, FrontierSession
+
+    holder = Coordination(FrontierSession(redis_server.url, "coordinator"), print)
+    holder.acquire()
+    other = Coordination(FrontierSession(redis_server.url, "coordinator"), lambda _m: None)
+    with pytest.raises(FrontierError, match="another coordinator"):
+        other.acquire(wait_s=0.5)
+    holder.release()
+    other.acquire(wait_s=0.5)
+
+    bad = subprocess.run([sys.executable, "-m", "cli", "worker", "--frontier", "http://x"],
+                         cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "redis://HOST:PORT/DB" in bad.stderr
+    down = subprocess.run([sys.executable, "-m", "cli", "crawl", "icrc", "--data",
+                           str(tmp_path / "d"), "--frontier", f"redis://127.0.0.1:{free_port()}/0"],
+                          cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert down.returncode == 1 and "Traceback" not in down.stderr
+    assert down.stderr.strip().startswith("Error: cannot reach the frontier at redis://127.0.0.1:")
+    assert len(down.stderr.strip().splitlines()) == 1
+
+
+# -- end to end: real crawls ---------------------------------------------------------------
 ALL = ("redcrescent_az", "tgymj", "icrc", "anadolu", "turkmenportal", "turkmenistanlive")
 
 
+@pytest.mark.slow
 def test_three_workers_one_killed_every_article_archived_once(redis_server, tmp_path):
     client = redis_server.client()
     with ExitStack() as stack:
@@ -203,6 +302,7 @@ def test_three_workers_one_killed_every_article_archived_once(redis_server, tmp_
                 if not name.startswith(b"crescent:worker:")} == {"crescent:status"}
 
 
+@pytest.mark.slow
 def test_redis_restart_stops_the_crawl_and_resume_completes_it(redis_server, tmp_path):
     client = redis_server.client()
     sources = ("anadolu", "turkmenportal")
