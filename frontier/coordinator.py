@@ -76,7 +76,7 @@ def plan_payload(plan: CrawlPlan, *, languages: list[str] | None, since, refresh
             "settings": dict(extra_settings)}
 
 
-def source_of(plan: CrawlPlan) -> list[str]:
+def sources_of(plan: CrawlPlan) -> list[str]:
     from crawler.generic import source_name_for
 
     return list(plan.sources) + ([source_name_for(plan.site)] if plan.site else [])
@@ -151,9 +151,10 @@ class Coordination:
                       f"requests queued, {leased} taken by workers, {waiting} articles waiting")
         else:
             if resume:
-                self.note(f"the frontier at {shown_url(self.session.url)} has no saved crawl "
-                          "(Redis restarted without persistence?): fresh walk, archived "
-                          "articles skipped")
+                why = ("its last crawl finished" if status == "finished" else
+                       "no saved crawl: a new Redis, or one restarted without persistence")
+                self.note(f"nothing to resume on the frontier at {shown_url(self.session.url)} "
+                          f"({why}): fresh walk, archived articles skipped")
             names = self.crawl_keys()
             if names:
                 self.redis.delete(*names)
@@ -311,7 +312,7 @@ def run_frontier_crawl(plan: CrawlPlan, data_dir: Path, frontier: str, *,
             known |= {alias for alias, canonical in aliases.items() if canonical in known}
         payload = plan_payload(plan, languages=languages, since=since, refresh=refresh,
                                extra_settings=extra)
-        coordination.start(payload, source_of(plan), resume=resume, known_ids=known)
+        coordination.start(payload, sources_of(plan), resume=resume, known_ids=known)
     except LOST_ERRORS as error:
         raise FrontierError(session.describe(error)) from None
     session.keepalive = coordination.renew  # called by the feeds while they run

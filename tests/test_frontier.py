@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,53 +19,8 @@ import redis
 from archive.store import ArchiveStore
 from crawler.demo import ReplicaServer, build_site
 from crawler.urls import article_id
+from frontier.local_redis import REDIS_SERVER, LocalRedis, free_port
 from tests.conftest import REPO
-
-REDIS_SERVER = Path("/usr/bin/redis-server")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class RedisServer:
-    """redis-server on 127.0.0.1 at a free port, its files (append-only log) in ``directory``."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self.port = free_port()
-        self.process: subprocess.Popen | None = None
-        directory.mkdir(parents=True, exist_ok=True)
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def client(self) -> redis.Redis:
-        return redis.Redis(port=self.port, socket_timeout=5)
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [str(REDIS_SERVER), "--port", str(self.port), "--bind", "127.0.0.1",
-             "--dir", str(self.directory), "--appendonly", "yes", "--save", "",
-             "--logfile", str(self.directory / "redis.log"), "--daemonize", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                self.client().ping()
-                return
-            except redis.exceptions.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()  # SIGTERM: Redis writes its append-only log and exits
-            self.process.wait(timeout=10)
 
 
 @pytest.fixture
@@ -74,7 +28,7 @@ def redis_server(tmp_path):
     if not REDIS_SERVER.exists():
         pytest.skip(f"SKIPPED LOUDLY: {REDIS_SERVER} is missing; `make system-packages` "
                     "installs redis-server, which the frontier tests start")
-    server = RedisServer(tmp_path / "redis")
+    server = LocalRedis(tmp_path / "redis")
     server.start()
     yield server
     server.stop()
