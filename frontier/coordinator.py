@@ -149,6 +149,7 @@ class Coordination:
             queued, leased, waiting = (sum(counts[i::3]) for i in range(3))
             self.note(f"resuming the frontier at {shown_url(self.session.url)}: {queued} "
                       f"requests queued, {leased} taken by workers, {waiting} articles waiting")
+            self.redis.delete(*(source_key(source, "closed") for source in sources))
         else:
             if resume:
                 why = ("its last crawl finished" if status == "finished" else
@@ -234,6 +235,13 @@ class FrontierFeed:
                         self.crawler.stats.inc_value("crescent/frontier/requeued", requeued)
                         logger.warning("%d requests of workers that stopped answering went "
                                        "back in the queue", requeued)
+                limit = self.session.redis.get(source_key(spider.name, "closed"))
+                if limit and not self.session.redis.hlen(scheduler.leases_key):
+                    # A worker reached a per-source limit: the source ends here, as it would
+                    # in one process; what is still queued stays for --resume.
+                    self.closing = asyncio.ensure_future(
+                        engine.close_spider_async(reason=limit.decode()))
+                    return
                 if engine.spider_is_idle() and self.session.lost is None:
                     self.closing = asyncio.ensure_future(
                         engine.close_spider_async(reason="finished"))

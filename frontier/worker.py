@@ -278,6 +278,9 @@ class WorkerHooks:
             if loop.running:
                 loop.stop()
         self.flush()
+        if reason.startswith("closespider_"):  # a limit (-s CLOSESPIDER_…) ends the source
+            guarded(self.session, lambda: self.session.redis.set(
+                source_key(spider.name, "closed"), reason), None)
 
 
 def wait_for_crawl(session: FrontierSession, wait_s: float | None,
