@@ -194,6 +194,7 @@ class FrontierFeed:
         self.seen: set[str] = set()
         self.task: asyncio.Task | None = None
         self.closing: asyncio.Future | None = None
+        self.feeding = False  # a batch is in the pipelines
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -210,9 +211,16 @@ class FrontierFeed:
         self.task = asyncio.ensure_future(self.run(spider))
 
     def stop_lost(self) -> None:
+        # Scrapy's scraper finishes closing only when a response finishes, and articles fed
+        # here have none: closed while a batch is in the pipelines, the spider would wait
+        # forever. So a batch in progress closes the spider itself once it is through.
+        if not self.feeding:
+            self.close("frontier-lost")
+
+    def close(self, reason: str) -> None:
         engine = self.crawler.engine
         if engine is not None and engine.spider is not None:
-            self.closing = asyncio.ensure_future(engine.close_spider_async(reason="frontier-lost"))
+            self.closing = asyncio.ensure_future(engine.close_spider_async(reason=reason))
 
     async def run(self, spider) -> None:
         scheduler: FrontierScheduler = scheduler_of(self.crawler)
@@ -225,7 +233,13 @@ class FrontierFeed:
                     self.session.keepalive()
                 raw = self.session.redis.lrange(scheduler.items_key, 0, ITEM_BATCH - 1)
                 if raw:
-                    await asyncio.gather(*(self.feed(spider, payload) for payload in raw))
+                    self.feeding = True
+                    try:
+                        await asyncio.gather(*(self.feed(spider, payload) for payload in raw))
+                    finally:
+                        self.feeding = False
+                    if self.session.lost is not None:
+                        break
                     self.session.redis.ltrim(scheduler.items_key, len(raw), -1)
                     continue
                 if time.monotonic() - reaped_at > 1.0:
@@ -239,17 +253,17 @@ class FrontierFeed:
                 if limit and not self.session.redis.hlen(scheduler.leases_key):
                     # A worker reached a per-source limit: the source ends here, as it would
                     # in one process; what is still queued stays for --resume.
-                    self.closing = asyncio.ensure_future(
-                        engine.close_spider_async(reason=limit.decode()))
+                    self.close(limit.decode())
                     return
                 if engine.spider_is_idle() and self.session.lost is None:
-                    self.closing = asyncio.ensure_future(
-                        engine.close_spider_async(reason="finished"))
+                    self.close("finished")
                     return
             except LOST_ERRORS as error:
                 self.session.fail(error)
-                return
+                break
             await asyncio.sleep(self.interval)
+        if self.session.lost is not None:
+            self.close("frontier-lost")
 
     async def feed(self, spider, payload: bytes) -> None:
         try:
