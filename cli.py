@@ -102,6 +102,20 @@ def filter_options(func):
                         help="Only these languages, comma-separated (tr,ru,en).")(func)
 
 
+def frontier_option(required: bool = False, help: str = ""):
+    """--frontier redis://HOST:PORT/DB (env CRESCENT_FRONTIER): crawl and worker."""
+    def check(_ctx, param, value: str | None) -> str | None:
+        from frontier.session import FrontierError, check_url
+
+        try:
+            return check_url(value) if value else None
+        except FrontierError as error:
+            raise click.BadParameter(str(error), param=param) from None
+
+    return click.option("--frontier", metavar="redis://HOST:PORT/DB", envvar="CRESCENT_FRONTIER",
+                        required=required, callback=check, help=help)
+
+
 def check_sources(data_dir: Path, sources: tuple[str, ...]) -> None:
     from crawler.runner import source_names
 
@@ -152,9 +166,10 @@ def main() -> None:
 @click.option("--contact", help="Contact e-mail or URL sent in the User-Agent.")
 @click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Override a setting, e.g. -s DOWNLOAD_TIMEOUT=10 (see README, Limits).")
+@frontier_option(help="Share the frontier in Redis: `crescent worker` processes fetch the pages.")
 @data_option()
 def crawl(sources, all_sources, base_urls, site, article_pattern, languages, since, refresh,
-          resume, no_wait, contact, overrides, data_dir) -> None:
+          resume, no_wait, contact, overrides, frontier, data_dir) -> None:
     """Crawl sources (or --site URL) into the archive and index.
 
     \b
@@ -192,7 +207,8 @@ def crawl(sources, all_sources, base_urls, site, article_pattern, languages, sin
     if contact:
         extra["USER_AGENT"] = _user_agent(contact)
     results = _locked_crawl(plan, data_dir, wait=not no_wait, languages=languages, since=since,
-                            refresh=refresh, resume=resume, extra_settings=extra)
+                            refresh=refresh, resume=resume, extra_settings=extra,
+                            frontier=frontier)
     print_crawl_summary(results)
 
 
@@ -202,6 +218,7 @@ def _locked_crawl(plan, data_dir: Path, *, wait: bool = True, **kwargs):
     from archive.store import ArchiveStore
     from crawler.maintenance import repair_index_if_behind
     from crawler.runner import CrawlFailedError, UnknownSourceError
+    from frontier.session import FrontierError, FrontierLostError
 
     note = Console(stderr=True, highlight=False).print
     try:
@@ -220,6 +237,11 @@ def _locked_crawl(plan, data_dir: Path, *, wait: bool = True, **kwargs):
         raise CliError(str(error)) from None
     except CrawlFailedError as error:
         raise click.ClickException(f"crawl failed: {error} (see {data_dir}/logs)") from None
+    except FrontierLostError as error:
+        raise click.ClickException(f"crawl stopped: {error}; start Redis again and run the same "
+                                   "command with --resume") from None
+    except FrontierError as error:
+        raise click.ClickException(str(error)) from None
 
 
 def _record_health(data_dir: Path, results, note) -> None:
@@ -271,7 +293,7 @@ def _user_agent(contact: str) -> str:
     return settings.USER_AGENT.replace(settings.CRESCENT_CONTACT, contact)
 
 
-def _run_with_progress(plan, data_dir: Path, **kwargs):
+def _run_with_progress(plan, data_dir: Path, frontier: str | None = None, **kwargs):
     from crawler.runner import run_crawl
 
     out = Console(stderr=True, highlight=False)
@@ -289,6 +311,10 @@ def _run_with_progress(plan, data_dir: Path, **kwargs):
         progress.update(tasks[source], **{key: task.fields[key] + 1})
 
     with progress:
+        if frontier:
+            from frontier.coordinator import run_frontier_crawl
+
+            return run_frontier_crawl(plan, data_dir, frontier, on_event=on_event, **kwargs)
         return run_crawl(plan, data_dir, on_event=on_event, **kwargs)
 
 
@@ -398,6 +424,36 @@ def monitor(sources, all_sources, every, notify_urls, base_urls, languages, sinc
     say(f"monitoring {len(sources)} source(s) every {escape(every)} into "
         f"{escape(str(data_dir))}; Ctrl-C to stop")
     sys.exit(looper.run())
+# --- worker (crawls on many machines) ------------------------------------------------------
+@main.command()
+@frontier_option(required=True, help="The Redis frontier a `crawl --frontier` coordinates.")
+@click.option("--wait", "wait_s", type=click.FloatRange(0), metavar="SECONDS",
+              help="Give up if no crawl starts within SECONDS [default: wait for one].")
+@click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
+              help="This machine's limits, e.g. -s CONCURRENT_REQUESTS=32.")
+@data_option(default="crescent-worker")
+def worker(frontier, wait_s, overrides, data_dir) -> None:
+    """Fetch and extract pages of a crawl coordinated through Redis; ends with the crawl.
+
+    \b
+    crescent worker --frontier redis://10.0.0.5:6379/0
+    crescent worker --frontier redis://10.0.0.5:6379/0 -s CRESCENT_EXTRACT_WORKERS=4
+    """
+    from frontier.session import FrontierError, FrontierLostError
+    from frontier.worker import run_worker
+
+    note = Console(stderr=True, highlight=False).print
+    try:
+        results = run_worker(frontier, data_dir, overrides=_setting_overrides(overrides),
+                             wait_s=wait_s, on_note=note)
+    except FrontierLostError as error:
+        raise click.ClickException(f"worker stopped: {error}") from None
+    except FrontierError as error:
+        raise click.ClickException(str(error)) from None
+    for result in results:
+        console().print(f"{escape(result.source)}: {result.count('response_received_count')} "
+                        f"pages, {result.count('crescent/frontier/sent')} articles sent "
+                        f"({result.stats.get('finish_reason', '?')})")
 
 
 # --- demo ----------------------------------------------------------------------------------

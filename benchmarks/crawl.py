@@ -149,11 +149,12 @@ class SiteServer:
     with the email package), this loop ~0.15 ms.
     """
 
-    def __init__(self, site: GeneratedSite) -> None:
+    def __init__(self, site: GeneratedSite, delay: float = 0.0) -> None:
         self.site = site
         # Real pages declare their own encodings (some are windows-1251).
         self.content_type = b"text/html" if isinstance(site, RealSite) else \
             b"text/html; charset=utf-8"
+        self.delay = delay  # seconds before each answer, as a far-away site (bench-distributed)
         self.connections: set[asyncio.Task] = set()
         self.connections_opened = 0
         self.loop = asyncio.new_event_loop()
@@ -193,6 +194,8 @@ class SiteServer:
                 head = await reader.readuntil(b"\r\n\r\n")
                 parts = head.split(b" ", 2)
                 status, body = self.page(parts[1].decode("latin-1") if len(parts) > 1 else "")
+                if self.delay:
+                    await asyncio.sleep(self.delay)
                 reason = b"OK" if status == 200 else b"Not Found"
                 writer.write(b"HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
                              b"Content-Length: %d\r\n\r\n" % (status, reason, self.content_type,
