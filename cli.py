@@ -20,6 +20,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from archive.export import FORMATS as EXPORT_FORMATS
+
 DEFAULT_DATA = "crescent-data"
 DEMO_MARKER = ".crescent-demo"
 DEMO_QUERIES = (("tr", "Kızılay"), ("ru", "Красного Полумесяца"))
@@ -467,17 +469,14 @@ def search(query, languages, sources, since, until, named, limit, page, sort, ex
 
 
 def _search_setup(data_dir: Path, *, languages, sources, since, until, engine):
-    from search import EngineError, Filters, open_engine
+    from search import EngineError, Filters
+    from search.views import open_for_search
 
     check_sources(data_dir, tuple(sources or ()))
     try:
-        chosen = open_engine(data_dir, engine)
+        chosen = open_for_search(data_dir, engine)
     except EngineError as error:
         raise CliError(str(error)) from None
-    archive = data_dir / "archive"
-    if not chosen.exists() and archive.is_dir() and any(archive.iterdir()):
-        raise CliError(f"no {chosen.name} index in {data_dir}: build it with "
-                       f"`crescent reindex --engine {chosen.name} --data {data_dir}`")
     filters = Filters(languages=tuple(languages or ()), sources=tuple(sources or ()),
                       since=since, until=until)
     return chosen, filters
@@ -488,6 +487,7 @@ def _print_results(data_dir: Path, query: str, *, languages=None, sources=(), si
                    engine=None, exact=False, with_facets=False) -> None:
     from search import QueryError, facets
     from search import search as run_search
+    from search.views import facets_json
 
     chosen, filters = _search_setup(data_dir, languages=languages, sources=sources,
                                     since=since, until=until, engine=engine)
@@ -502,9 +502,7 @@ def _print_results(data_dir: Path, query: str, *, languages=None, sources=(), si
         for hit in results.hits:
             click.echo(json.dumps(hit.as_json(), ensure_ascii=False))
         if counts is not None:
-            click.echo(json.dumps({"facets": {name: dict(c.most_common())
-                                              for name, c in counts.items()}},
-                                  ensure_ascii=False))
+            click.echo(json.dumps({"facets": facets_json(counts)}, ensure_ascii=False))
         return
     out = console()
     first = (results.page - 1) * limit
@@ -527,10 +525,8 @@ def _print_results(data_dir: Path, query: str, *, languages=None, sources=(), si
 
 def _print_timeline(data_dir: Path, queries: dict[str, str], *, by: str, csv_path, as_json,
                     languages, sources, since, until, engine, exact) -> None:
-    import csv
-    import io
-
     from search import QueryError, timeline
+    from search.views import timeline_csv
 
     chosen, filters = _search_setup(data_dir, languages=languages, sources=sources,
                                     since=since, until=until, engine=engine)
@@ -540,17 +536,13 @@ def _print_timeline(data_dir: Path, queries: dict[str, str], *, by: str, csv_pat
         raise CliError(str(error)) from None
     rows = table.rows()
     if csv_path:
-        buffer = io.StringIO(newline="")
-        writer = csv.DictWriter(buffer, fieldnames=["period", "query", *table.languages,
-                                                    "total"])
-        writer.writeheader()
-        writer.writerows(rows)
+        text = timeline_csv(table)
         if str(csv_path) == "-":
-            sys.stdout.write(buffer.getvalue())
+            sys.stdout.write(text)
             return
         from archive.atomic import atomic_write_bytes
 
-        atomic_write_bytes(csv_path, buffer.getvalue().encode("utf-8"))
+        atomic_write_bytes(csv_path, text.encode("utf-8"))
         Console(stderr=True).print(f"wrote {len(rows)} row(s) to {escape(str(csv_path))}")
     if as_json:
         for row in rows:
@@ -600,7 +592,7 @@ def _rich_snippet(snippet: str) -> str:
 @main.command()
 @click.argument("query", required=False)
 @filter_options
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
+@click.option("--format", "fmt", type=click.Choice(list(EXPORT_FORMATS)), default="jsonl",
               show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write here instead of standard output (written atomically).")
@@ -620,16 +612,9 @@ def export(query, languages, sources, since, until, fmt, output, exact, manifest
     """
     from archive import ArchiveStore
     from archive.atomic import atomic_write, atomic_write_bytes
-    from archive.export import (
-        DatasetTally,
-        DigestingWriter,
-        RecordFilter,
-        select,
-        tally,
-        write_csv,
-        write_jsonl,
-    )
+    from archive.export import DatasetTally, DigestingWriter, RecordFilter, select, tally
     from archive.export import manifest as dataset_manifest
+    from archive.export import selection as dataset_selection
 
     if manifest and not output:
         raise CliError("--manifest needs -o FILE (the manifest describes a written file)")
@@ -643,7 +628,7 @@ def export(query, languages, sources, since, until, fmt, output, exact, manifest
         records = (record for record in records if record["id"] in ids)
     counted = DatasetTally()
     records = tally(records, counted)
-    write_records = write_csv if fmt == "csv" else write_jsonl
+    write_records = EXPORT_FORMATS[fmt]
     if not output:
         write_records(records, sys.stdout)  # streamed: an export can be larger than memory
         return
@@ -660,10 +645,7 @@ def export(query, languages, sources, since, until, fmt, output, exact, manifest
         raise DataError(f"cannot write {output}: {error.strerror or error}") from None
     note = f"exported {counted.articles} article(s) to {escape(str(output))}"
     if manifest is not False:
-        selection = {"query": query, "exact": exact, "engine": engine_name,
-                     "languages": sorted(flt.languages), "sources": sorted(flt.sources),
-                     "since": since.isoformat() if since else None,
-                     "until": until.isoformat() if until else None}
+        selection = dataset_selection(query=query, exact=exact, engine=engine_name, flt=flt)
         described = dataset_manifest(file_name=output.name, fmt=fmt, writer=writer,
                                      counted=counted, selection=selection,
                                      version=_crescent_version())
@@ -687,20 +669,12 @@ def _matching_ids(data_dir: Path, query: str, flt, *, engine=None,
                   exact=False) -> tuple[set[str], str]:
     """Ids of every article matching ``query`` and the name of the engine that answered."""
     from search import QueryError
-    from search import search as run_search
+    from search.views import matching_ids
 
     chosen, filters = _search_setup(data_dir, languages=flt.languages, sources=flt.sources,
                                     since=flt.since, until=flt.until, engine=engine)
     try:
-        results = run_search(data_dir, query, filters, limit=1000, snippets=False,
-                             engine=chosen, exact=exact)
-        ids = {hit.id for hit in results.hits}
-        page = 1
-        while len(ids) < results.total and page * 1000 < results.total:
-            page += 1
-            more = run_search(data_dir, query, filters, limit=1000, page=page, snippets=False,
-                              engine=chosen, exact=exact)
-            ids |= {hit.id for hit in more.hits}
+        ids = matching_ids(data_dir, query, filters, engine=chosen, exact=exact)
     except QueryError as error:
         raise CliError(str(error)) from None
     return ids, chosen.name

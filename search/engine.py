@@ -103,8 +103,9 @@ class Engine(ABC):
         """Counts of matching documents by source, language and month."""
 
     @abstractmethod
-    def day_counts(self, query: Query, filters: Filters) -> Counter:
-        """Counts of matching documents by (day number, language)."""
+    def day_counts(self, query: Query, filters: Filters, split: str = "language") -> Counter:
+        """Counts of matching documents by (day number, language) or, with ``split="source"``,
+        by (day number, source)."""
 
     @abstractmethod
     def indexed_ids(self) -> set[str]: ...

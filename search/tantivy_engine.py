@@ -194,15 +194,16 @@ class TantivyEngine(Engine):
                 counts[name][bucket["key"]] = bucket["doc_count"]
         return counts
 
-    def day_counts(self, query: wq.Query, filters: Filters) -> Counter:
+    def day_counts(self, query: wq.Query, filters: Filters, split: str = "language") -> Counter:
         counts: Counter = Counter()
         if not self.exists():
             return counts
+        field = "source" if split == "source" else "language"
         agg = {"day": {"terms": {"field": "day", "size": MAX_TERMS_AGG},
-                       "aggs": {"language": {"terms": {"field": "language", "size": 100}}}}}
+                       "aggs": {"split": {"terms": {"field": field, "size": 1000}}}}}
         result = self.searcher().aggregate(self._filtered(query, filters), agg)
         for bucket in result["day"]["buckets"]:
-            for inner in bucket["language"]["buckets"]:
+            for inner in bucket["split"]["buckets"]:
                 counts[(int(bucket["key"]), inner["key"])] += inner["doc_count"]
         return counts
 
