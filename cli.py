@@ -298,12 +298,17 @@ def print_crawl_summary(results) -> None:
 @main.command()
 @data_option(default="demo-data")
 @click.option("--keep", is_flag=True, help="Keep the existing demo data instead of starting over.")
-def demo(data_dir: Path, keep: bool) -> None:
+@click.option("--serve", "then_serve", is_flag=True,
+              help="Then keep the demo's data up in the web page (Ctrl-C ends it).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True,
+              help="With --serve: the web page's port on 127.0.0.1.")
+def demo(data_dir: Path, keep: bool, then_serve: bool, port: int) -> None:
     """Serve the replica sites on 127.0.0.1, crawl them, summarise, search (offline, < 1 min).
 
     \b
     crescent demo
     crescent demo --data /tmp/demo
+    crescent demo --serve
     """
     from crawler.demo import REPLICA_SOURCES, ReplicaServer, build_site
     from crawler.runner import CrawlPlan
@@ -330,7 +335,10 @@ def demo(data_dir: Path, keep: bool) -> None:
         out.rule(f"search ({language}): {query}")
         _print_results(data_dir, query, limit=3)
     out.print(f"demo finished in {time.monotonic() - started:.1f} s; data in {data_dir}/ — try "
-              f"`crescent search --data {data_dir} 'Aslanov'`")
+              f"`crescent search --data {data_dir} 'Aslanov'`"
+              + ("" if then_serve else f" or `crescent serve --data {data_dir}`"))
+    if then_serve:
+        _serve(data_dir, host="127.0.0.1", port=port)
 
 
 # --- extract -------------------------------------------------------------------------------
@@ -766,16 +774,9 @@ def sources(as_json: bool, data_dir: Path) -> None:
     \b
     crescent sources
     """
-    from crawler.runner import load_source, source_names
+    from crawler.runner import source_rows
 
-    rows = []
-    for name in source_names():
-        spider_cls = load_source(name)
-        rows.append({"name": name, "title": spider_cls.source_title,
-                     "languages": list(spider_cls.languages),
-                     "start_urls": list(spider_cls.start_urls),
-                     "feeds": list(spider_cls.feed_urls),
-                     "sitemaps": list(spider_cls.sitemap_urls)})
+    rows = source_rows()
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -923,6 +924,44 @@ def reindex(engine: str | None, data_dir: Path) -> None:
         count = rebuild_index(data_dir, name)
         console().print(f"indexed {count} article(s) in {time.monotonic() - started:.1f} s "
                         f"({name})")
+
+
+# --- serve ---------------------------------------------------------------------------------
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; other than this machine's needs --token or --read-only.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@click.option("--token", envvar="CRESCENT_TOKEN",
+              help="Ask every request for this secret (env CRESCENT_TOKEN; 16+ characters).")
+@click.option("--read-only", is_flag=True, help="Remove every route that changes anything.")
+@engine_option
+@data_option()
+def serve(host: str, port: int, token: str | None, read_only: bool, engine: str | None,
+          data_dir: Path) -> None:
+    """The web page: search, coverage chart, articles, sources, exports, JSON API under /api/.
+
+    \b
+    crescent serve
+    crescent serve --data demo-data --port 8000 --engine tantivy
+    crescent serve --host 0.0.0.0 --read-only
+    """
+    if not (data_dir / "archive").is_dir():
+        raise CliError(f"no archive in {data_dir}: crawl first (or `crescent demo --serve`)")
+    _serve(data_dir, host=host, port=port, token=token, read_only=read_only, engine=engine)
+
+
+def _serve(data_dir: Path, **options) -> None:
+    from search import EngineError
+    from search.views import open_for_search
+    from web.server import BindingError, serve_forever
+
+    try:
+        open_for_search(data_dir, options.get("engine"))
+        serve_forever(data_dir, on_ready=lambda url: console().print(
+            f"crescent serves {escape(str(data_dir))} on [bold]{escape(url)}[/] (Ctrl-C ends)"),
+            **options)
+    except (BindingError, EngineError) as error:
+        raise CliError(str(error)) from None
 
 
 if __name__ == "__main__":
