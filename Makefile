@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint system-packages bench-extract bench-search bench-crawl clean
+.PHONY: demo test test-fast lint system-packages bench-extract bench-search bench-web bench-crawl clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/crescent demo
+	@echo "To browse the demo's data: $(BIN)/crescent demo --serve (or crescent serve --data demo-data)"
 
 # Debian packages that some tests start (Redis, Chromium): see system-packages.txt.
 system-packages:
@@ -41,6 +42,10 @@ lint: $(STAMP)
 
 bench-search: $(STAMP)
 	$(BIN)/python -m benchmarks.search
+
+# The web page through HTTP, 10 concurrent clients, on bench-search's 100,000-article archive.
+bench-web: $(STAMP)
+	$(BIN)/python -m benchmarks.web
 
 # Pages the size of real news pages (the eval pages average 245 KiB), then the bare replica pages.
 bench-crawl: $(BENCH_STAMP)
