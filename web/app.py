@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import ChainableUndefined, Environment, FileSystemLoader
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
@@ -77,8 +77,10 @@ def month_end(month: str) -> str:
 
 
 def environment() -> Environment:
+    # A field an old or foreign record lacks renders empty (a page, not an error).
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                      undefined=ChainableUndefined, trim_blocks=True, lstrip_blocks=True,
+                      auto_reload=False)
     env.filters.update(snippet_parts=snippet_parts, safe_href=safe_href,
                        readable_url=readable_url, lang_attr=lang_attr,
                        month_end=month_end)

@@ -33,6 +33,11 @@ class Bar:
     count: int
     part: str = ""  # the language or source of a stacked segment
 
+    def __post_init__(self) -> None:
+        # Formatted once here: the template only places them (hundreds of bars per chart).
+        self.svg_x, self.svg_y = f"{self.x:.2f}", f"{self.y:.3f}"
+        self.svg_width, self.svg_height = f"{self.width:.2f}", f"{self.height:.3f}"
+
 
 @dataclass
 class Panel:
@@ -99,6 +104,8 @@ def build(table: Timeline, split: str, first: str | None = None,
         for index, period in enumerate(periods):
             for number, name in enumerate(names):
                 count = table.total(period, name)
+                if not count:
+                    continue
                 height = _height(count, panel)
                 x = LEFT + index * slot + slot * 0.075 + number * bar_width
                 panel.bars.append(Bar(x, panel.base - height, bar_width, height,

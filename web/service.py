@@ -9,6 +9,7 @@ import os
 import re
 import tempfile
 import threading
+import time
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,6 +37,7 @@ from web.state import PER_PAGE, CoverageRequest, Selection
 CAPTURE_FILE_RE = re.compile(r"^warc/[a-z0-9][a-z0-9_]{0,63}/[A-Za-z0-9][A-Za-z0-9._-]{0,200}"
                              r"\.warc(\.gz)?$")
 MAX_CAPTURE_BYTES = 64 * 2**20
+REWALK_SECONDS = 30
 
 
 class NotFound(LookupError):
@@ -72,6 +74,7 @@ class Service:
         self._lock = threading.Lock()
         self.reprints = Reprints(self.store)
         self._store_lock = threading.Lock()
+        self._walked = time.monotonic()
 
     def start(self) -> None:
         self.reprints.start()
@@ -112,9 +115,11 @@ class Service:
     # -- articles -------------------------------------------------------------------------
     def load(self, article_id: str) -> dict[str, Any]:
         record = self.store.load(article_id)
-        if record is None:
-            # A crawl may have added it since the archive was walked: walk it again once.
+        if record is None and time.monotonic() - self._walked > REWALK_SECONDS:
+            # A crawl may have added it since the archive was walked: walk it again, at most
+            # every REWALK_SECONDS (a stream of unknown ids must not walk it on every request).
             with self._store_lock:
+                self._walked = time.monotonic()
                 self.store = ArchiveStore(self.data_dir / "archive")
                 self.reprints.store = self.store
             record = self.store.load(article_id)
