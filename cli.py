@@ -934,20 +934,23 @@ def reindex(engine: str | None, data_dir: Path) -> None:
 @click.option("--token", envvar="CRESCENT_TOKEN",
               help="Ask every request for this secret (env CRESCENT_TOKEN; 16+ characters).")
 @click.option("--read-only", is_flag=True, help="Remove every route that changes anything.")
+@click.option("--workers", type=click.IntRange(1, 16), default=1, show_default=True,
+              help="Server processes (2 uses both cores of a 2-core machine).")
 @engine_option
 @data_option()
-def serve(host: str, port: int, token: str | None, read_only: bool, engine: str | None,
-          data_dir: Path) -> None:
+def serve(host: str, port: int, token: str | None, read_only: bool, workers: int,
+          engine: str | None, data_dir: Path) -> None:
     """The web page: search, coverage chart, articles, sources, exports, JSON API under /api/.
 
     \b
     crescent serve
     crescent serve --data demo-data --port 8000 --engine tantivy
-    crescent serve --host 0.0.0.0 --read-only
+    crescent serve --host 0.0.0.0 --read-only --workers 2
     """
     if not (data_dir / "archive").is_dir():
         raise CliError(f"no archive in {data_dir}: crawl first (or `crescent demo --serve`)")
-    _serve(data_dir, host=host, port=port, token=token, read_only=read_only, engine=engine)
+    _serve(data_dir, host=host, port=port, token=token, read_only=read_only, engine=engine,
+           workers=workers)
 
 
 def _serve(data_dir: Path, **options) -> None:

@@ -103,26 +103,18 @@ def load(base: str, paths: list[str], clients: int) -> tuple[list[float], float]
     return latencies, wall
 
 
-def serve(data: Path, engine: str) -> None:
-    """The server process: the real app under uvicorn; prints its address, then serves."""
-    import socket
+def serve(data: Path, engine: str, workers: int) -> None:
+    """The server process: `crescent serve`'s own code; prints its address, then serves."""
+    from web.server import serve_forever
 
-    import uvicorn
-
-    from web.app import create_app
-
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(256)
-    print(f"http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
-    config = uvicorn.Config(create_app(data, engine=engine), log_level="warning",
-                            access_log=False, lifespan="on")
-    uvicorn.Server(config).run(sockets=[sock])
+    serve_forever(data, port=0, engine=engine, workers=workers,
+                  on_ready=lambda url: print(url, flush=True))
 
 
 def measure(data: Path, engine: str, args) -> dict:
     with subprocess.Popen([sys.executable, "-m", "benchmarks.web", "--serve", engine,
-                           "--work", str(args.work)], cwd=REPO, stdout=subprocess.PIPE,
+                           "--work", str(args.work), "--workers", str(args.workers)], cwd=REPO,
+                          stdout=subprocess.PIPE,
                           text=True) as server:
         try:
             assert server.stdout is not None
@@ -153,14 +145,14 @@ def measure(data: Path, engine: str, args) -> dict:
                       f"{results[kind]['p95']:.1f} ms, {results[kind]['rps']:.0f} req/s",
                       file=sys.stderr)
             return {"engine": engine, "articles": args.articles, "clients": args.clients,
-                    "pages": results}
+                    "workers": args.workers, "pages": results}
         finally:
             server.terminate()
             server.wait(timeout=30)
 
 
 def table(results: list[dict]) -> str:
-    lines = [f"{'page (10 clients)':<18}{'engine':>9}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>8}"
+    lines = [f"{'page':<18}{'engine':>9}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>8}"
              f"{'target p95':>12}  verdict"]
     for result in results:
         for kind in KINDS:
@@ -178,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engines", default="tantivy,whoosh")
     parser.add_argument("--requests", type=int, default=400, help="measured requests per page")
     parser.add_argument("--clients", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=1, help="server processes (serve --workers)")
     parser.add_argument("--seed", type=int, default=20251119)
     parser.add_argument("--work", type=Path,
                         default=Path(tempfile.gettempdir()) / "crescent-bench-search",
@@ -187,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     data = args.work / "data"
     if args.serve:
-        serve(data, args.serve)
+        serve(data, args.serve, args.workers)
         return 0
     started = time.perf_counter()
     write_archive(args.work, args.articles, args.seed)
@@ -197,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     for engine in args.engines.split(","):
         ensure_index(data, engine, args.articles, args.seed)
         results.append(measure(data, engine, args))
+    print(f"{args.clients} clients, {args.workers} server process(es), {args.articles} articles")
     print(table(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))

@@ -248,3 +248,38 @@ def test_demo_serve_keeps_the_demo_up_and_prints_its_address(tmp_path):
                 process.kill()
                 raise
     assert process.returncode in (0, 1, 130, -signal.SIGINT)
+
+
+def test_serve_with_two_workers_answers_and_ends_on_ctrl_c(data):
+    directory, _facts = data
+    with subprocess.Popen([sys.executable, "-m", "cli", "serve", "--workers", "2", "--port", "0",
+                           "--data", str(directory)], cwd=REPO, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True) as process:
+        try:
+            assert process.stdout is not None
+            found = re.search(r"on (http://127\.0\.0\.1:\d+/)", process.stdout.readline())
+            assert found, process.stderr.read() if process.poll() is not None else "no address"
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    answers = [fetch_json(found[1] + "api/status") for _ in range(6)]
+                    break
+                except OSError:
+                    assert time.monotonic() < deadline
+                    time.sleep(0.2)
+            assert {a["articles"] for a in answers} == {answers[0]["articles"]} != {0}
+            # A token rendered by one worker passes either worker's CSRF guard: one secret.
+            _status, headers, body = fetch(found[1])
+            cookie = re.search(r"crescent_csrf=([^;]+)", headers["set-cookie"])[1]
+            token = re.search(rb'name="csrf-token" content="([0-9a-f]{64})"', body)[1]
+            posted = {fetch(found[1], method="POST", data=b"csrf_token=" + token, headers={
+                "content-type": "application/x-www-form-urlencoded",
+                "cookie": f"crescent_csrf={cookie}"})[0] for _ in range(8)}
+            assert posted == {405}  # past the guard; no route changes state yet
+        finally:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                raise

@@ -4,6 +4,9 @@ read-only, so the archive is never opened to a network by accident."""
 from __future__ import annotations
 
 import ipaddress
+import json
+import os
+import secrets
 import socket
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +15,7 @@ from urllib.parse import quote
 from web.security import LOOPBACK_HOSTS
 
 MIN_TOKEN_CHARS = 16
+ENV_CONFIG = "CRESCENT_SERVE_CONFIG"  # how worker processes learn the server's settings
 
 
 class BindingError(ValueError):
@@ -57,22 +61,41 @@ def address(sock: socket.socket, host: str, token: str | None) -> str:
 
 
 def serve_forever(data_dir: Path, *, host: str = "127.0.0.1", port: int = 8080,
-          engine: str | None = None, token: str | None = None, read_only: bool = False,
-          on_ready: Callable[[str], None] = print) -> None:
-    """Serve until interrupted (Ctrl-C or SIGTERM end it cleanly)."""
+                  engine: str | None = None, token: str | None = None, read_only: bool = False,
+                  workers: int = 1, on_ready: Callable[[str], None] = print) -> None:
+    """Serve until interrupted (Ctrl-C or SIGTERM end it cleanly). ``workers`` > 1 runs that
+    many processes on one socket, so pages use every core."""
     import uvicorn
-
-    from web.app import create_app
 
     check_binding(host, token, read_only)
     sock = bind(host, port)
-    app = create_app(Path(data_dir), engine=engine, read_only=read_only, token=token,
-                     allowed_hosts=LOOPBACK_HOSTS if is_loopback(host) else None)
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
+    # One CSRF secret for every worker: a form rendered by one is accepted by the others.
+    settings = {"data": str(Path(data_dir).resolve()), "engine": engine, "token": token,
+                "read_only": read_only, "loopback": is_loopback(host),
+                "secret": secrets.token_hex(32)}
+    os.environ[ENV_CONFIG] = json.dumps(settings)
+    config = uvicorn.Config("web.server:app_from_environment", factory=True, workers=workers,
+                            log_level="warning", access_log=False, lifespan="on",
                             server_header=False)
     server = uvicorn.Server(config)
     on_ready(address(sock, host, token))
     try:
-        server.run(sockets=[sock])
+        if workers > 1:
+            from uvicorn.supervisors import Multiprocess
+
+            Multiprocess(config, sockets=[sock]).run()
+        else:
+            server.run(sockets=[sock])
     finally:
         sock.close()
+
+
+def app_from_environment():
+    """The app of one server process, from the settings its parent put in the environment."""
+    from web.app import create_app
+
+    settings = json.loads(os.environ[ENV_CONFIG])
+    return create_app(Path(settings["data"]), engine=settings["engine"],
+                      read_only=settings["read_only"], token=settings["token"],
+                      allowed_hosts=LOOPBACK_HOSTS if settings["loopback"] else None,
+                      secret=bytes.fromhex(settings["secret"]))
