@@ -72,6 +72,8 @@ def month_end(month: str) -> str:
     """``2025-02`` → ``2025-02-28``: the last day of a month facet's range."""
     import calendar
 
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        return ""
     year, number = int(month[:4]), int(month[5:7])
     return f"{month}-{calendar.monthrange(year, number)[1]:02d}"
 

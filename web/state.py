@@ -127,7 +127,9 @@ def parse_selection(params) -> Selection:
     since, until = _day(_one(params, "since"), "since"), _day(_one(params, "until"), "until")
     if since and until and since > until:
         raise BadInput(f"since ({since}) is after until ({until})")
-    sort = _one(params, "sort") or "relevance"
+    query = _query(_one(params, "q"))
+    # Every article ranked by relevance is no ranking at all: an empty box lists newest first.
+    sort = _one(params, "sort") or ("relevance" if query not in ("", "*") else "date")
     if sort not in SORTS:
         raise BadInput(f"sort must be relevance or date, not {sort[:20]!r}")
     page_text = _one(params, "page") or "1"
@@ -136,7 +138,7 @@ def parse_selection(params) -> Selection:
     exact = _one(params, "exact")
     if exact not in ("", "1", "on"):
         raise BadInput("exact takes 1 or nothing")
-    return Selection(query=_query(_one(params, "q")), languages=languages, sources=sources,
+    return Selection(query=query, languages=languages, sources=sources,
                      since=since, until=until, sort=sort, page=int(page_text),
                      exact=bool(exact))
 
