@@ -41,7 +41,9 @@ class Reprints:
         for article_id in ids - set(self.near.positions):
             try:
                 record = self.store.load(article_id)
-                if record:
+                # Only a copy can point here, and the crawl that marks a copy (duplicate_of)
+                # stores its fingerprint: records without one are never copies.
+                if record and record.get("duplicate_of") and record.get("simhash"):
                     self.near.add(record)
             except (ArchiveError, KeyError, TypeError, ValueError):
                 continue  # `crescent check` names unreadable files; a page need not
