@@ -223,9 +223,12 @@ def timeline(data_dir: Path, queries: dict[str, str], filters: Filters | None = 
     chosen = _engine(data_dir, engine)
     counts: Counter = Counter()
     for name, text in queries.items():
-        for (day, value), count in chosen.day_counts(parse_query(text, exact),
-                                                     filters or Filters(), split).items():
-            counts[(period_of(day, by), name, value)] += count
+        found = chosen.day_counts(parse_query(text, exact), filters or Filters(), split,
+                                  month_only=by == "month")
+        periods: dict[int, str] = {}  # each day's period computed once
+        for (day, value), count in found.items():
+            period = periods.get(day) or periods.setdefault(day, period_of(day, by))
+            counts[(period, name, value)] += count
     values = sorted({value for _p, _n, value in counts})
     return Timeline(by=by, names=list(queries), languages=values, counts=counts, split=split)
 

@@ -927,7 +927,9 @@ class WhooshEngine(Engine):
             return {name: Counter() for name in ("source", "language", "month")}
         return self.columns().facet_counts(self._matching(query, filters))
 
-    def day_counts(self, query: Query, filters: Filters, split: str = "language") -> Counter:
+    def day_counts(self, query: Query, filters: Filters, split: str = "language",
+                   month_only: bool = False) -> Counter:
+        # ``month_only`` is a hint this engine needs not: its day counts cost the same.
         if not self.exists():
             return Counter()
         return self.columns().day_language_counts(self._matching(query, filters), split)
