@@ -52,7 +52,7 @@ class Reprints:
     def of(self, record: dict[str, Any]) -> dict[str, Any]:
         """``{"reprint_of": id or None, "reprinted_by": [ids], "complete": bool}``."""
         later: list[str] = []
-        if self.ready.is_set():
+        if self.ready.is_set() and self.near.ids:  # no copy in the archive: nothing to find
             probe = {**record, "simhash": record.get("simhash") or fingerprint(record["text"])}
             # Any near text of another source (a same-day copy too); its record decides.
             for candidate_id in sorted(self.near.ids[i] for i in self.near._near(probe)):
