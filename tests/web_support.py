@@ -130,19 +130,31 @@ def browser(download_dir: Path):
         pytest.skip("CHROMIUM MISSING: the web page's browser tests did NOT run: install "
                     "Debian's chromium and chromium-driver (make system-packages)")
     from selenium import webdriver
+    from selenium.common.exceptions import SessionNotCreatedException
     from selenium.webdriver.chrome.service import Service
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    profile = download_dir.parent / "chromium-profile"
-    for argument in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--disable-background-networking", "--disable-component-update",
-                     "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-                     "--window-size=1280,1000", "--lang=en-US"):
-        options.add_argument(argument)
-    options.add_experimental_option("prefs", {
-        "download.default_directory": str(download_dir), "download.prompt_for_download": False})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    last_error: Exception | None = None
+    for attempt in range(3):  # a loaded machine can miss chromedriver's start-up wait
+        options = webdriver.ChromeOptions()
+        options.binary_location = CHROMIUM
+        profile = download_dir.parent / f"chromium-profile-{attempt}"
+        for argument in ("--headless", "--no-sandbox", "--disable-gpu",
+                         "--disable-dev-shm-usage", "--disable-background-networking",
+                         "--disable-component-update", "--disable-sync", "--no-first-run",
+                         f"--user-data-dir={profile}", "--window-size=1280,1000",
+                         "--lang=en-US", "--remote-debugging-pipe"):
+            options.add_argument(argument)
+        options.add_experimental_option("prefs", {
+            "download.default_directory": str(download_dir),
+            "download.prompt_for_download": False})
+        try:
+            driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+            break
+        except SessionNotCreatedException as error:
+            last_error = error
+            time.sleep(2)
+    else:
+        raise AssertionError(f"Chromium did not start three times: {last_error}")
     driver.set_page_load_timeout(60)
     with contextlib.suppress(Exception):
         driver.execute_cdp_cmd("Browser.setDownloadBehavior",
