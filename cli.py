@@ -20,6 +20,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from archive.export import FORMATS as EXPORT_FORMATS
+
 DEFAULT_DATA = "crescent-data"
 DEMO_MARKER = ".crescent-demo"
 DEMO_QUERIES = (("tr", "Kızılay"), ("ru", "Красного Полумесяца"))
@@ -460,12 +462,17 @@ def worker(frontier, wait_s, overrides, data_dir) -> None:
 @main.command()
 @data_option(default="demo-data")
 @click.option("--keep", is_flag=True, help="Keep the existing demo data instead of starting over.")
-def demo(data_dir: Path, keep: bool) -> None:
+@click.option("--serve", "then_serve", is_flag=True,
+              help="Then keep the demo's data up in the web page (Ctrl-C ends it).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True,
+              help="With --serve: the web page's port on 127.0.0.1.")
+def demo(data_dir: Path, keep: bool, then_serve: bool, port: int) -> None:
     """Serve the replica sites on 127.0.0.1, crawl them, summarise, search (offline, < 1 min).
 
     \b
     crescent demo
     crescent demo --data /tmp/demo
+    crescent demo --serve
     """
     from crawler.demo import REPLICA_SOURCES, ReplicaServer, build_site
     from crawler.runner import CrawlPlan
@@ -492,7 +499,10 @@ def demo(data_dir: Path, keep: bool) -> None:
         out.rule(f"search ({language}): {query}")
         _print_results(data_dir, query, limit=3)
     out.print(f"demo finished in {time.monotonic() - started:.1f} s; data in {data_dir}/ — try "
-              f"`crescent search --data {data_dir} 'Aslanov'`")
+              f"`crescent search --data {data_dir} 'Aslanov'`"
+              + ("" if then_serve else f" or `crescent serve --data {data_dir}`"))
+    if then_serve:
+        _serve(data_dir, host="127.0.0.1", port=port)
 
 
 # --- extract -------------------------------------------------------------------------------
@@ -632,17 +642,14 @@ def search(query, languages, sources, since, until, named, limit, page, sort, ex
 
 
 def _search_setup(data_dir: Path, *, languages, sources, since, until, engine):
-    from search import EngineError, Filters, open_engine
+    from search import EngineError, Filters
+    from search.views import open_for_search
 
     check_sources(data_dir, tuple(sources or ()))
     try:
-        chosen = open_engine(data_dir, engine)
+        chosen = open_for_search(data_dir, engine)
     except EngineError as error:
         raise CliError(str(error)) from None
-    archive = data_dir / "archive"
-    if not chosen.exists() and archive.is_dir() and any(archive.iterdir()):
-        raise CliError(f"no {chosen.name} index in {data_dir}: build it with "
-                       f"`crescent reindex --engine {chosen.name} --data {data_dir}`")
     filters = Filters(languages=tuple(languages or ()), sources=tuple(sources or ()),
                       since=since, until=until)
     _warn_size(chosen)
@@ -662,6 +669,7 @@ def _print_results(data_dir: Path, query: str, *, languages=None, sources=(), si
                    engine=None, exact=False, with_facets=False) -> None:
     from search import QueryError, facets
     from search import search as run_search
+    from search.views import facets_json
 
     chosen, filters = _search_setup(data_dir, languages=languages, sources=sources,
                                     since=since, until=until, engine=engine)
@@ -676,9 +684,7 @@ def _print_results(data_dir: Path, query: str, *, languages=None, sources=(), si
         for hit in results.hits:
             click.echo(json.dumps(hit.as_json(), ensure_ascii=False))
         if counts is not None:
-            click.echo(json.dumps({"facets": {name: dict(c.most_common())
-                                              for name, c in counts.items()}},
-                                  ensure_ascii=False))
+            click.echo(json.dumps({"facets": facets_json(counts)}, ensure_ascii=False))
         return
     out = console()
     first = (results.page - 1) * limit
@@ -701,10 +707,8 @@ def _print_results(data_dir: Path, query: str, *, languages=None, sources=(), si
 
 def _print_timeline(data_dir: Path, queries: dict[str, str], *, by: str, csv_path, as_json,
                     languages, sources, since, until, engine, exact) -> None:
-    import csv
-    import io
-
     from search import QueryError, timeline
+    from search.views import timeline_csv
 
     chosen, filters = _search_setup(data_dir, languages=languages, sources=sources,
                                     since=since, until=until, engine=engine)
@@ -714,17 +718,13 @@ def _print_timeline(data_dir: Path, queries: dict[str, str], *, by: str, csv_pat
         raise CliError(str(error)) from None
     rows = table.rows()
     if csv_path:
-        buffer = io.StringIO(newline="")
-        writer = csv.DictWriter(buffer, fieldnames=["period", "query", *table.languages,
-                                                    "total"])
-        writer.writeheader()
-        writer.writerows(rows)
+        text = timeline_csv(table)
         if str(csv_path) == "-":
-            sys.stdout.write(buffer.getvalue())
+            sys.stdout.write(text)
             return
         from archive.atomic import atomic_write_bytes
 
-        atomic_write_bytes(csv_path, buffer.getvalue().encode("utf-8"))
+        atomic_write_bytes(csv_path, text.encode("utf-8"))
         Console(stderr=True).print(f"wrote {len(rows)} row(s) to {escape(str(csv_path))}")
     if as_json:
         for row in rows:
@@ -774,7 +774,7 @@ def _rich_snippet(snippet: str) -> str:
 @main.command()
 @click.argument("query", required=False)
 @filter_options
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
+@click.option("--format", "fmt", type=click.Choice(list(EXPORT_FORMATS)), default="jsonl",
               show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write here instead of standard output (written atomically).")
@@ -794,16 +794,9 @@ def export(query, languages, sources, since, until, fmt, output, exact, manifest
     """
     from archive import ArchiveStore
     from archive.atomic import atomic_write, atomic_write_bytes
-    from archive.export import (
-        DatasetTally,
-        DigestingWriter,
-        RecordFilter,
-        select,
-        tally,
-        write_csv,
-        write_jsonl,
-    )
+    from archive.export import DatasetTally, DigestingWriter, RecordFilter, select, tally
     from archive.export import manifest as dataset_manifest
+    from archive.export import selection as dataset_selection
 
     if manifest and not output:
         raise CliError("--manifest needs -o FILE (the manifest describes a written file)")
@@ -818,7 +811,7 @@ def export(query, languages, sources, since, until, fmt, output, exact, manifest
         records = (record for record in records if record["id"] in ids)
     counted = DatasetTally()
     records = tally(records, counted)
-    write_records = write_csv if fmt == "csv" else write_jsonl
+    write_records = EXPORT_FORMATS[fmt]
     if not output:
         write_records(records, sys.stdout)  # streamed: an export can be larger than memory
         return
@@ -835,10 +828,7 @@ def export(query, languages, sources, since, until, fmt, output, exact, manifest
         raise DataError(f"cannot write {output}: {error.strerror or error}") from None
     note = f"exported {counted.articles} article(s) to {escape(str(output))}"
     if manifest is not False:
-        selection = {"query": query, "exact": exact, "engine": engine_name,
-                     "languages": sorted(flt.languages), "sources": sorted(flt.sources),
-                     "since": since.isoformat() if since else None,
-                     "until": until.isoformat() if until else None}
+        selection = dataset_selection(query=query, exact=exact, engine=engine_name, flt=flt)
         described = dataset_manifest(file_name=output.name, fmt=fmt, writer=writer,
                                      counted=counted, selection=selection,
                                      version=_crescent_version())
@@ -862,20 +852,12 @@ def _matching_ids(data_dir: Path, query: str, flt, *, engine=None,
                   exact=False) -> tuple[set[str], str]:
     """Ids of every article matching ``query`` and the name of the engine that answered."""
     from search import QueryError
-    from search import search as run_search
+    from search.views import matching_ids
 
     chosen, filters = _search_setup(data_dir, languages=flt.languages, sources=flt.sources,
                                     since=flt.since, until=flt.until, engine=engine)
     try:
-        results = run_search(data_dir, query, filters, limit=1000, snippets=False,
-                             engine=chosen, exact=exact)
-        ids = {hit.id for hit in results.hits}
-        page = 1
-        while len(ids) < results.total and page * 1000 < results.total:
-            page += 1
-            more = run_search(data_dir, query, filters, limit=1000, page=page, snippets=False,
-                              engine=chosen, exact=exact)
-            ids |= {hit.id for hit in more.hits}
+        ids = matching_ids(data_dir, query, filters, engine=chosen, exact=exact)
     except QueryError as error:
         raise CliError(str(error)) from None
     return ids, chosen.name
@@ -973,16 +955,9 @@ def sources(as_json: bool, data_dir: Path) -> None:
     \b
     crescent sources
     """
-    from crawler.runner import load_source, source_names
+    from crawler.runner import source_rows
 
-    rows = []
-    for name in source_names():
-        spider_cls = load_source(name)
-        rows.append({"name": name, "title": spider_cls.source_title,
-                     "languages": list(spider_cls.languages),
-                     "start_urls": list(spider_cls.start_urls),
-                     "feeds": list(spider_cls.feed_urls),
-                     "sitemaps": list(spider_cls.sitemap_urls)})
+    rows = source_rows()
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -1207,6 +1182,47 @@ def reindex(engine: str | None, data_dir: Path) -> None:
         console().print(f"indexed {count} article(s) in {time.monotonic() - started:.1f} s "
                         f"({name})")
         _warn_size(open_engine(data_dir, name), count)
+
+
+# --- serve ---------------------------------------------------------------------------------
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; other than this machine's needs --token or --read-only.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@click.option("--token", envvar="CRESCENT_TOKEN",
+              help="Ask every request for this secret (env CRESCENT_TOKEN; 16+ characters).")
+@click.option("--read-only", is_flag=True, help="Remove every route that changes anything.")
+@click.option("--workers", type=click.IntRange(1, 16), default=1, show_default=True,
+              help="Server processes (2 uses both cores of a 2-core machine).")
+@engine_option
+@data_option()
+def serve(host: str, port: int, token: str | None, read_only: bool, workers: int,
+          engine: str | None, data_dir: Path) -> None:
+    """The web page: search, coverage chart, articles, sources, exports, JSON API under /api/.
+
+    \b
+    crescent serve
+    crescent serve --data demo-data --port 8000 --engine tantivy
+    crescent serve --host 0.0.0.0 --read-only --workers 2
+    """
+    if not (data_dir / "archive").is_dir():
+        raise CliError(f"no archive in {data_dir}: crawl first (or `crescent demo --serve`)")
+    _serve(data_dir, host=host, port=port, token=token, read_only=read_only, engine=engine,
+           workers=workers)
+
+
+def _serve(data_dir: Path, **options) -> None:
+    from search import EngineError
+    from search.views import open_for_search
+    from web.server import BindingError, serve_forever
+
+    try:
+        open_for_search(data_dir, options.get("engine"))
+        serve_forever(data_dir, on_ready=lambda url: console().print(
+            f"crescent serves {escape(str(data_dir))} on [bold]{escape(url)}[/] (Ctrl-C ends)"),
+            **options)
+    except (BindingError, EngineError) as error:
+        raise CliError(str(error)) from None
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import csv
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import IO, Any, BinaryIO
@@ -59,6 +59,22 @@ def write_csv(records: Iterable[dict[str, Any]], out: IO[str]) -> int:
         writer.writerow(row)
         count += 1
     return count
+
+
+# Format name → writer of records to a text sink. The CLI's --format choices and the web page's
+# export links both come from here: a format added here appears in both.
+FORMATS: dict[str, Callable[[Iterable[dict[str, Any]], IO[str]], int]] = {
+    "jsonl": write_jsonl, "csv": write_csv}
+MEDIA_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv"}
+
+
+def selection(*, query: str | None, exact: bool, engine: str | None,
+              flt: RecordFilter) -> dict[str, Any]:
+    """How a dataset was chosen, as its manifest records it."""
+    return {"query": query, "exact": exact, "engine": engine,
+            "languages": sorted(flt.languages), "sources": sorted(flt.sources),
+            "since": flt.since.isoformat() if flt.since else None,
+            "until": flt.until.isoformat() if flt.until else None}
 
 
 class DigestingWriter:

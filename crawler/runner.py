@@ -70,6 +70,19 @@ def source_names() -> list[str]:
     return sorted(spider_loader().list())
 
 
+def source_rows() -> list[dict[str, Any]]:
+    """Each configured source's name, title, languages and start URLs (``crescent sources``)."""
+    rows = []
+    for name in source_names():
+        spider_cls = load_source(name)
+        rows.append({"name": name, "title": spider_cls.source_title,
+                     "languages": list(spider_cls.languages),
+                     "start_urls": list(spider_cls.start_urls),
+                     "feeds": list(spider_cls.feed_urls),
+                     "sitemaps": list(spider_cls.sitemap_urls)})
+    return rows
+
+
 def load_source(name: str):
     try:
         return spider_loader().load(name)

@@ -106,8 +106,11 @@ class Engine(ABC):
         """Counts of matching documents by source, language and month."""
 
     @abstractmethod
-    def day_counts(self, query: Query, filters: Filters) -> Counter:
-        """Counts of matching documents by (day number, language)."""
+    def day_counts(self, query: Query, filters: Filters, split: str = "language",
+                   month_only: bool = False) -> Counter:
+        """Counts of matching documents by (day number, language) or, with ``split="source"``,
+        by (day number, source). ``month_only``: only months matter (an engine may count each
+        month on its first day)."""
 
     @abstractmethod
     def indexed_ids(self) -> set[str]: ...

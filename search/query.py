@@ -43,6 +43,7 @@ QUERYABLE_FIELDS = frozenset({"title", "text", "source", "language", "month", "i
                               "fold", "names", "exact", *TITLE_FIELDS, *TEXT_FIELDS})
 FIELD_PREFIX = re.compile(r'(?:^|[\s(])([A-Za-z_]\w*):')
 PERIODS = ("month", "week", "day")
+SPLITS = ("language", "source")
 SNIPPET_CHARS, SNIPPET_SURROUND, SNIPPET_FRAGMENTS = 240, 60, 2
 
 
@@ -171,12 +172,16 @@ def facets(data_dir: Path, text: str, filters: Filters | None = None, *,
 
 @dataclass
 class Timeline:
-    """Counts per period, query name and language (``rows`` sorted by period)."""
+    """Counts per period, query name and language (``rows`` sorted by period).
+
+    With ``split="source"`` the ``languages`` are source names: the columns the counts are split
+    into."""
 
     by: str
     names: list[str]
     languages: list[str]
-    counts: Counter  # (period, name, language) → articles
+    counts: Counter  # (period, name, language or source) → articles
+    split: str = "language"
 
     def periods(self) -> list[str]:
         return sorted({period for period, _name, _lang in self.counts})
@@ -208,18 +213,24 @@ def period_of(day: int, by: str) -> str:
 
 def timeline(data_dir: Path, queries: dict[str, str], filters: Filters | None = None, *,
              by: str = "month", engine: str | Engine | None = None,
-             exact: bool = False) -> Timeline:
-    """Coverage over time: matching articles per period and language for each named query."""
+             exact: bool = False, split: str = "language") -> Timeline:
+    """Coverage over time: matching articles per period and language (or source, with
+    ``split="source"``) for each named query."""
     if by not in PERIODS:
         raise QueryError(f"--by must be one of {', '.join(PERIODS)}, not {by!r}")
+    if split not in SPLITS:
+        raise QueryError(f"split must be one of {', '.join(SPLITS)}, not {split!r}")
     chosen = _engine(data_dir, engine)
     counts: Counter = Counter()
     for name, text in queries.items():
-        for (day, lang), count in chosen.day_counts(parse_query(text, exact),
-                                                    filters or Filters()).items():
-            counts[(period_of(day, by), name, lang)] += count
-    languages = sorted({lang for _p, _n, lang in counts})
-    return Timeline(by=by, names=list(queries), languages=languages, counts=counts)
+        found = chosen.day_counts(parse_query(text, exact), filters or Filters(), split,
+                                  month_only=by == "month")
+        periods: dict[int, str] = {}  # each day's period computed once
+        for (day, value), count in found.items():
+            period = periods.get(day) or periods.setdefault(day, period_of(day, by))
+            counts[(period, name, value)] += count
+    values = sorted({value for _p, _n, value in counts})
+    return Timeline(by=by, names=list(queries), languages=values, counts=counts, split=split)
 
 
 def _iso_day(day: int) -> str:

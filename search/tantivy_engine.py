@@ -194,16 +194,22 @@ class TantivyEngine(Engine):
                 counts[name][bucket["key"]] = bucket["doc_count"]
         return counts
 
-    def day_counts(self, query: wq.Query, filters: Filters) -> Counter:
+    def day_counts(self, query: wq.Query, filters: Filters, split: str = "language",
+                   month_only: bool = False) -> Counter:
         counts: Counter = Counter()
         if not self.exists():
             return counts
-        agg = {"day": {"terms": {"field": "day", "size": MAX_TERMS_AGG},
-                       "aggs": {"language": {"terms": {"field": "language", "size": 100}}}}}
+        field = "source" if split == "source" else "language"
+        # Per month, 12 buckets a year instead of 365: each counted on the month's first day.
+        period = "month" if month_only else "day"
+        agg = {"day": {"terms": {"field": period, "size": MAX_TERMS_AGG},
+                       "aggs": {"split": {"terms": {"field": field, "size": 1000}}}}}
         result = self.searcher().aggregate(self._filtered(query, filters), agg)
         for bucket in result["day"]["buckets"]:
-            for inner in bucket["language"]["buckets"]:
-                counts[(int(bucket["key"]), inner["key"])] += inner["doc_count"]
+            key = bucket["key"]
+            day = int(key.replace("-", "")) * 100 + 1 if month_only else int(key)
+            for inner in bucket["split"]["buckets"]:
+                counts[(day, inner["key"])] += inner["doc_count"]
         return counts
 
     def indexed_ids(self) -> set[str]:

@@ -317,7 +317,7 @@ class _Columns:
         self.by_day = order
         self._sets: dict[tuple[str, str], frozenset[int]] = {}
         self._facet_keys: tuple[list[int], list[tuple[str, str, str]]] | None = None
-        self._day_keys: tuple[list[int], list[str]] | None = None
+        self._day_keys: dict[str, tuple[list[int], list[str]]] = {}
 
     def facet_counts(self, docs: Iterable[int]) -> dict[str, Counter]:
         """Counts of ``docs`` by source, language and month.
@@ -342,19 +342,21 @@ class _Columns:
             counts["month"][month] += count
         return counts
 
-    def day_language_counts(self, docs: Iterable[int]) -> Counter:
-        """Counts of ``docs`` by (day number, language), counted as ``facet_counts`` is."""
-        if self._day_keys is None:
-            languages = sorted(set(self.languages))
-            index = {lang: i for i, lang in enumerate(languages)}
-            keys = [day * len(languages) + index[lang]
-                    for day, lang in zip(self.days, self.languages, strict=True)]
-            self._day_keys = (keys, languages)
-        keys, languages = self._day_keys
+    def day_language_counts(self, docs: Iterable[int], split: str = "language") -> Counter:
+        """Counts of ``docs`` by (day number, language or source), counted as ``facet_counts``
+        is."""
+        if split not in self._day_keys:
+            column = self.sources if split == "source" else self.languages
+            values = sorted(set(column))
+            index = {value: i for i, value in enumerate(values)}
+            keys = [day * len(values) + index[value]
+                    for day, value in zip(self.days, column, strict=True)]
+            self._day_keys[split] = (keys, values)
+        keys, values = self._day_keys[split]
         counts: Counter = Counter()
         for key, count in Counter(map(keys.__getitem__, docs)).items():
-            day, lang = divmod(key, len(languages))
-            counts[(day, languages[lang])] += count
+            day, value = divmod(key, len(values))
+            counts[(day, values[value])] += count
         return counts
 
     def docs_with(self, column: str, value: str) -> frozenset[int]:
@@ -925,10 +927,12 @@ class WhooshEngine(Engine):
             return {name: Counter() for name in ("source", "language", "month")}
         return self.columns().facet_counts(self._matching(query, filters))
 
-    def day_counts(self, query: Query, filters: Filters) -> Counter:
+    def day_counts(self, query: Query, filters: Filters, split: str = "language",
+                   month_only: bool = False) -> Counter:
+        # ``month_only`` is a hint this engine needs not: its day counts cost the same.
         if not self.exists():
             return Counter()
-        return self.columns().day_language_counts(self._matching(query, filters))
+        return self.columns().day_language_counts(self._matching(query, filters), split)
 
     def indexed_ids(self) -> set[str]:
         if not self.exists():

@@ -1,0 +1,101 @@
+"""Run the web page with uvicorn: loopback by default; another address only with a token or
+read-only, so the archive is never opened to a network by accident."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import secrets
+import socket
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import quote
+
+from web.security import LOOPBACK_HOSTS
+
+MIN_TOKEN_CHARS = 16
+ENV_CONFIG = "CRESCENT_SERVE_CONFIG"  # how worker processes learn the server's settings
+
+
+class BindingError(ValueError):
+    """A host/port/token combination that must not (or cannot) be served."""
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_binding(host: str, token: str | None, read_only: bool) -> None:
+    if token is not None and len(token) < MIN_TOKEN_CHARS:
+        raise BindingError(f"--token must be at least {MIN_TOKEN_CHARS} characters")
+    if not is_loopback(host) and not token and not read_only:
+        raise BindingError(f"serving on {host} (not this machine only) needs --token TOKEN "
+                           "(asked on every request) or --read-only")
+
+
+def bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host.strip("[]"), port))
+    except OSError as error:
+        sock.close()
+        raise BindingError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    sock.listen(128)
+    return sock
+
+
+def address(sock: socket.socket, host: str, token: str | None) -> str:
+    port = sock.getsockname()[1]
+    shown = f"[{host.strip('[]')}]" if ":" in host else host
+    if shown in ("0.0.0.0", "[::]"):
+        shown = "127.0.0.1"
+    return f"http://{shown}:{port}/" + (f"?token={quote(token)}" if token else "")
+
+
+def serve_forever(data_dir: Path, *, host: str = "127.0.0.1", port: int = 8080,
+                  engine: str | None = None, token: str | None = None, read_only: bool = False,
+                  workers: int = 1, on_ready: Callable[[str], None] = print) -> None:
+    """Serve until interrupted (Ctrl-C or SIGTERM end it cleanly). ``workers`` > 1 runs that
+    many processes on one socket, so pages use every core."""
+    import uvicorn
+
+    check_binding(host, token, read_only)
+    sock = bind(host, port)
+    # One CSRF secret for every worker: a form rendered by one is accepted by the others.
+    settings = {"data": str(Path(data_dir).resolve()), "engine": engine, "token": token,
+                "read_only": read_only, "loopback": is_loopback(host),
+                "secret": secrets.token_hex(32)}
+    os.environ[ENV_CONFIG] = json.dumps(settings)
+    config = uvicorn.Config("web.server:app_from_environment", factory=True, workers=workers,
+                            log_level="warning", access_log=False, lifespan="on",
+                            server_header=False)
+    server = uvicorn.Server(config)
+    on_ready(address(sock, host, token))
+    try:
+        if workers > 1:
+            from uvicorn.supervisors import Multiprocess
+
+            Multiprocess(config, sockets=[sock]).run()
+        else:
+            server.run(sockets=[sock])
+    finally:
+        sock.close()
+
+
+def app_from_environment():
+    """The app of one server process, from the settings its parent put in the environment."""
+    from web.app import create_app
+
+    settings = json.loads(os.environ[ENV_CONFIG])
+    return create_app(Path(settings["data"]), engine=settings["engine"],
+                      read_only=settings["read_only"], token=settings["token"],
+                      allowed_hosts=LOOPBACK_HOSTS if settings["loopback"] else None,
+                      secret=bytes.fromhex(settings["secret"]))
