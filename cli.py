@@ -136,16 +136,20 @@ def main() -> None:
 @click.option("--no-wait", is_flag=True,
               help="Exit with an error instead of waiting when another crawl holds DATA.")
 @click.option("--contact", help="Contact e-mail or URL sent in the User-Agent.")
+@click.option("--warc", "warc", type=click.Choice(["articles", "all", "off"]),
+              help="Pages kept as WARC in DATA/warc: those articles come from (default), all "
+                   "(also listings, feeds, sitemaps) or off.")
 @click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Override a setting, e.g. -s DOWNLOAD_TIMEOUT=10 (see README, Limits).")
 @data_option()
 def crawl(sources, all_sources, base_urls, site, article_pattern, languages, since, refresh,
-          resume, no_wait, contact, overrides, data_dir) -> None:
+          resume, no_wait, contact, warc, overrides, data_dir) -> None:
     """Crawl sources (or --site URL) into the archive and index.
 
     \b
     crescent crawl anadolu icrc
     crescent crawl --all --since 2025-01-01
+    crescent crawl icrc --warc all
     crescent crawl anadolu --base-url http://127.0.0.1:8000
     crescent crawl --site https://example.org/news --lang en --article-pattern '/news/\\d+'
     """
@@ -177,6 +181,9 @@ def crawl(sources, all_sources, base_urls, site, article_pattern, languages, sin
     extra = _setting_overrides(overrides)
     if contact:
         extra["USER_AGENT"] = _user_agent(contact)
+        extra["CRESCENT_CONTACT"] = contact  # also named in each WARC file's warcinfo
+    if warc:
+        extra["CRESCENT_WARC"] = warc
     results = _locked_crawl(plan, data_dir, wait=not no_wait, languages=languages, since=since,
                             refresh=refresh, resume=resume, extra_settings=extra)
     print_crawl_summary(results)

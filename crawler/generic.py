@@ -17,6 +17,7 @@ from scrapy.http import Response
 from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 
+from crawler.capture import attach_capture, keep_unused_page
 from crawler.news import NewsSpider, looks_binary, page_head
 from crawler.urls import host_of
 
@@ -116,15 +117,19 @@ class GenericNewsSpider(NewsSpider):
                 yield self.request(feed_url, self.parse_feed)
         url = self.canonical_url(response)
         if self.article_patterns and not self.is_article_url(url):
-            pass  # only walked for links
+            keep_unused_page(self, response)  # only walked for links
         elif not self.article_patterns and looks_like_listing(response):
             self.stats.inc_value("crescent/rejected/not-article")
+            keep_unused_page(self, response)
         else:
             item = self.accept(await self.extract_page(response, url,
                                                        listed=self.listed_for(response)))
             if item is not None:
                 self.remember_alias(response, item)
+                attach_capture(item, response)
                 yield item
+            else:
+                keep_unused_page(self, response)
             if self.article_patterns:
                 return  # with a pattern, listings lead to articles; article pages are leaves
         for link in self.page_links(self.link_extractor, response):
