@@ -411,6 +411,14 @@ def read_capture(data_dir: Path, pointer: dict[str, Any], *, verify: bool = True
     return found
 
 
+def for_terminal(page: bytes) -> bytes:
+    """A page's bytes safe to print on a terminal: control characters (escape sequences a
+    stranger wrote) shown as '?', line breaks and tabs kept."""
+    keep = {9, 10, 13}
+    return page.translate(bytes(byte if byte >= 32 or byte in keep else 63
+                                for byte in range(256)).replace(b"\x7f", b"?"))
+
+
 # -- torn files ----------------------------------------------------------------------------
 @dataclass
 class FileScan:
@@ -517,12 +525,16 @@ def recover(data_dir: Path) -> list[FileScan]:
     return cut
 
 
-def check_warc(data_dir: Path, records: Iterable[dict[str, Any]]) -> WarcReport:
-    """Files left open by a kill (and torn), and every article's pointer resolved and verified."""
+def check_warc(data_dir: Path, records: Iterable[dict[str, Any]], *,
+               include_open: bool = True) -> WarcReport:
+    """Files left open by a kill (and torn), and every article's pointer resolved and verified.
+
+    ``include_open=False`` while a crawl runs: its open files are not torn, only unfinished.
+    """
     report = WarcReport()
     root = Path(data_dir) / WARC_DIR
     report.files = len(list(root.glob("*/*.warc.gz"))) if root.is_dir() else 0
-    for _marker, path in open_markers(data_dir):
+    for _marker, path in open_markers(data_dir) if include_open else []:
         report.open_files.append(path)
         if path.exists():
             scan = scan_file(path)
