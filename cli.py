@@ -607,8 +607,9 @@ def _rich_snippet(snippet: str) -> str:
 @main.command()
 @click.argument("query", required=False)
 @filter_options
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "warc", "wacz"]),
+              default="jsonl", show_default=True,
+              help="warc: the articles' captured pages; wacz: the same, for ReplayWeb.page.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write here instead of standard output (written atomically).")
 @click.option("--exact", is_flag=True, help="Match the query's words as written.")
@@ -619,11 +620,12 @@ def _rich_snippet(snippet: str) -> str:
 @data_option()
 def export(query, languages, sources, since, until, fmt, output, exact, manifest, engine,
            data_dir) -> None:
-    """Export matching articles with all fields (JSON Lines or CSV).
+    """Export matching articles with all fields (JSON Lines or CSV), or their captures.
 
     \b
     crescent export --format csv --lang ru -o russian.csv
     crescent export 'Kızılay' --since 2025-01-01 > kizilay.jsonl
+    crescent export --format wacz --source icrc -o icrc.wacz
     """
     from archive import ArchiveStore
     from archive.atomic import atomic_write, atomic_write_bytes
@@ -640,6 +642,8 @@ def export(query, languages, sources, since, until, fmt, output, exact, manifest
 
     if manifest and not output:
         raise CliError("--manifest needs -o FILE (the manifest describes a written file)")
+    if fmt in CAPTURE_FORMATS and not output:
+        raise CliError(f"--format {fmt} needs -o FILE")
     check_sources(data_dir, tuple(sources))
     store = ArchiveStore(data_dir / "archive")
     flt = RecordFilter(tuple(languages or ()), tuple(sources), since, until)
@@ -651,6 +655,11 @@ def export(query, languages, sources, since, until, fmt, output, exact, manifest
     counted = DatasetTally()
     records = tally(records, counted)
     write_records = write_csv if fmt == "csv" else write_jsonl
+    captured = None
+    if fmt in CAPTURE_FORMATS:
+        def write_records(chosen, sink) -> None:
+            nonlocal captured
+            captured = write_capture_file(fmt, chosen, data_dir, sink, output.name)
     if not output:
         write_records(records, sys.stdout)  # streamed: an export can be larger than memory
         return
@@ -674,11 +683,36 @@ def export(query, languages, sources, since, until, fmt, output, exact, manifest
         described = dataset_manifest(file_name=output.name, fmt=fmt, writer=writer,
                                      counted=counted, selection=selection,
                                      version=_crescent_version())
+        if captured is not None:
+            described["captures"] = captured
         manifest_path = output.with_name(f"{output.name}.manifest.json")
         atomic_write_bytes(manifest_path, (json.dumps(described, ensure_ascii=False, indent=2)
                                            + "\n").encode("utf-8"))
         note += f" (manifest: {escape(manifest_path.name)})"
     Console(stderr=True).print(note)
+
+
+CAPTURE_FORMATS = ("warc", "wacz")
+
+
+def write_capture_file(fmt: str, records, data_dir: Path, sink, name: str) -> dict[str, Any]:
+    """Write the captures of ``records`` as WARC or WACZ; what was written, for the manifest."""
+    from archive.wacz_export import write_wacz
+    from archive.warc import write_captures
+
+    info = {"operator": _contact(), "description": "captures of articles exported by crescent"}
+    if fmt == "wacz":
+        tally = write_wacz(records, data_dir, sink, title=f"crescent: {name}", info=info)
+    else:
+        tally = write_captures(records, data_dir, sink, name=name, info=info)
+    return {"written": tally.written, "without_capture": tally.without_capture,
+            "unreadable": tally.unreadable}
+
+
+def _contact() -> str:
+    from crawler import settings
+
+    return settings.CRESCENT_CONTACT
 
 
 def _crescent_version() -> str:

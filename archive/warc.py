@@ -562,7 +562,7 @@ class CaptureTally:
 
 
 def write_captures(records: Iterable[dict[str, Any]], data_dir: Path, out: BinaryIO, *,
-                   info: dict[str, Any] | None = None,
+                   name: str = "", info: dict[str, Any] | None = None,
                    pages: list[dict[str, Any]] | None = None) -> CaptureTally:
     """Write a WARC file of the captures of ``records`` (archived articles) to ``out``.
 
@@ -570,15 +570,14 @@ def write_captures(records: Iterable[dict[str, Any]], data_dir: Path, out: Binar
     (record ids and digests as captured; each is verified first). Articles without a capture
     are counted, unreadable captures listed, neither stops the export. ``pages``: if given,
     gets one ``{"url", "ts", "title", "id"}`` per record written (for a WACZ pages list).
+    ``name``: the file's name, for the warcinfo record. ``out`` needs only ``write(bytes)``.
     """
     tally = CaptureTally()
     maker = _RecordMaker()
-    name = getattr(out, "name", None)
     warcinfo = {"software": software(), "format": "WARC File Format 1.1",
                 "description": "captures of archived articles exported by crescent",
                 **(info or {})}
-    out.write(_gzip_member(maker.warcinfo(Path(name).name if isinstance(name, str) else "",
-                                          warcinfo)))
+    out.write(_gzip_member(maker.warcinfo(name, warcinfo)))
     for record in records:
         pointer = record.get("capture")
         if not pointer:
