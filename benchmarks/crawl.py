@@ -292,6 +292,8 @@ def main() -> None:
     parser.add_argument("--without-index", action="store_true",
                         help="also crawl with indexing off (CRESCENT_INDEX_BATCH=0): what the "
                              "index costs")
+    parser.add_argument("--without-warc", action="store_true",
+                        help="also crawl with WARC capture off (--warc off): what it costs")
     args = parser.parse_args()
     site = GeneratedSite(args.articles, args.pad_kib)
     server = serve(site)
@@ -310,6 +312,8 @@ def main() -> None:
         crescent_runs = [("crescent (pool, archive, index)", [])]
         if args.without_index:
             crescent_runs.append(("crescent, index off", ["-s", "CRESCENT_INDEX_BATCH=0"]))
+        if args.without_warc:
+            crescent_runs.append(("crescent, WARC off", ["--warc", "off"]))
         for number, (label, extra) in enumerate(crescent_runs):
             data = Path(scratch, f"data{number}")
             server_before, opened = server.cpu_seconds(), server.connections_opened
@@ -322,6 +326,8 @@ def main() -> None:
             rows.append((label, archived, run, server.connections_opened - opened))
             if number == 0:
                 crescent, server_cpu = run, server.cpu_seconds() - server_before
+                warc_bytes = sum(path.stat().st_size for path in data.rglob("*.warc.gz"))
+                warc_per_article = warc_bytes / archived if archived else 0.0
             if archived < args.articles * 0.95:
                 print(run.output[-3000:])
         crawl_pid = next(iter(crescent.cpu_by_process), 0)
@@ -339,6 +345,8 @@ def main() -> None:
     print(f"\nAt crescent's peak its crawl process held {crescent.top_peak:.0f} MiB (PSS), its "
           "extraction workers and index writer the rest.")
     print(cpu_report(crescent, crawl_pid, server_cpu))
+    print(f"WARC captures: {warc_per_article / 1024:.1f} KiB per article (gzip per record; "
+          f"{warc_bytes / 1048576:.1f} MiB in all)")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import UTC, datetime
+from http import HTTPStatus
 from pathlib import Path
 
 from scrapy.exceptions import NotConfigured
@@ -53,8 +54,6 @@ def capture_of(request: Request, response: Response) -> Capture:
     if protocol and not protocol.upper().startswith("HTTP/"):
         protocol = "HTTP/1.1"  # h2 etc.: a WARC HTTP block is written in the 1.1 syntax
     ip = getattr(response, "ip_address", None)
-    from http import HTTPStatus
-
     try:
         reason = HTTPStatus(response.status).phrase
     except ValueError:
@@ -78,15 +77,15 @@ class CaptureMiddleware:
         return cls(crawler, mode)
 
     def process_response(self, request: Request, response: Response):
-        capture = capture_of(request, response)
         if 300 <= response.status < 400 and b"Location" in response.headers:
-            request.meta[REDIRECTS] = [*request.meta.get(REDIRECTS, []), capture]
+            request.meta[REDIRECTS] = [*request.meta.get(REDIRECTS, []),
+                                       capture_of(request, response)]
             return response
         callback = getattr(request.callback, "__name__", "")
         if callback in ARTICLE_CALLBACKS:
-            request.meta[CAPTURE] = capture
+            request.meta[CAPTURE] = capture_of(request, response)
         elif self.mode == "all":
-            self.keep_page(capture, request.meta.pop(REDIRECTS, []))
+            self.keep_page(capture_of(request, response), request.meta.pop(REDIRECTS, []))
         return response
 
     def keep_page(self, capture: Capture, redirects: list[Capture]) -> None:
