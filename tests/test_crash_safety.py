@@ -88,6 +88,7 @@ def test_check_finds_and_repairs_an_index_behind_the_archive(crawled, tmp_path):
     data = tmp_path / "copy"
     shutil.copytree(source / "archive", data / "archive")
     shutil.copytree(source / "index", data / "index")
+    shutil.copytree(source / "warc", data / "warc")  # the captures the articles point at
     record = next(ArchiveStore(data / "archive").iter_records())
     shutil.rmtree(data / "index")  # the index is gone: the archive alone must suffice
     broken = crescent("check", data=data)
