@@ -166,17 +166,21 @@ def main() -> None:
 @click.option("--no-wait", is_flag=True,
               help="Exit with an error instead of waiting when another crawl holds DATA.")
 @click.option("--contact", help="Contact e-mail or URL sent in the User-Agent.")
+@click.option("--warc", "warc", type=click.Choice(["articles", "all", "off"]),
+              help="Pages kept as WARC in DATA/warc: those articles come from (default), all "
+                   "(also listings, feeds, sitemaps) or off.")
 @click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Override a setting, e.g. -s DOWNLOAD_TIMEOUT=10 (see README, Limits).")
 @frontier_option(help="Share the frontier in Redis: `crescent worker` processes fetch the pages.")
 @data_option()
 def crawl(sources, all_sources, base_urls, site, article_pattern, languages, since, refresh,
-          resume, no_wait, contact, overrides, frontier, data_dir) -> None:
+          resume, no_wait, contact, warc, overrides, frontier, data_dir) -> None:
     """Crawl sources (or --site URL) into the archive and index.
 
     \b
     crescent crawl anadolu icrc
     crescent crawl --all --since 2025-01-01
+    crescent crawl icrc --warc all
     crescent crawl anadolu --base-url http://127.0.0.1:8000
     crescent crawl --site https://example.org/news --lang en --article-pattern '/news/\\d+'
     """
@@ -208,6 +212,9 @@ def crawl(sources, all_sources, base_urls, site, article_pattern, languages, sin
     extra = _setting_overrides(overrides)
     if contact:
         extra["USER_AGENT"] = _user_agent(contact)
+        extra["CRESCENT_CONTACT"] = contact  # also named in each WARC file's warcinfo
+    if warc:
+        extra["CRESCENT_WARC"] = warc
     results = _locked_crawl(plan, data_dir, wait=not no_wait, languages=languages, since=since,
                             refresh=refresh, resume=resume, extra_settings=extra,
                             frontier=frontier)
@@ -774,8 +781,9 @@ def _rich_snippet(snippet: str) -> str:
 @main.command()
 @click.argument("query", required=False)
 @filter_options
-@click.option("--format", "fmt", type=click.Choice(list(EXPORT_FORMATS)), default="jsonl",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice([*EXPORT_FORMATS, "warc", "wacz"]),
+              default="jsonl", show_default=True,
+              help="warc: the articles' captured pages; wacz: the same, for ReplayWeb.page.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write here instead of standard output (written atomically).")
 @click.option("--exact", is_flag=True, help="Match the query's words as written.")
@@ -786,11 +794,12 @@ def _rich_snippet(snippet: str) -> str:
 @data_option()
 def export(query, languages, sources, since, until, fmt, output, exact, manifest, engine,
            data_dir) -> None:
-    """Export matching articles with all fields (JSON Lines or CSV).
+    """Export matching articles with all fields (JSON Lines or CSV), or their captures.
 
     \b
     crescent export --format csv --lang ru -o russian.csv
     crescent export 'Kızılay' --since 2025-01-01 > kizilay.jsonl
+    crescent export --format wacz --source icrc -o icrc.wacz
     """
     from archive import ArchiveStore
     from archive.atomic import atomic_write, atomic_write_bytes
@@ -801,6 +810,8 @@ def export(query, languages, sources, since, until, fmt, output, exact, manifest
     if manifest and not output:
         raise CliError("--manifest needs -o FILE (the manifest describes a written file)")
     require_archive(data_dir)
+    if fmt in CAPTURE_FORMATS and not output:
+        raise CliError(f"--format {fmt} needs -o FILE")
     check_sources(data_dir, tuple(sources))
     store = ArchiveStore(data_dir / "archive")
     flt = RecordFilter(tuple(languages or ()), tuple(sources), since, until)
@@ -811,7 +822,13 @@ def export(query, languages, sources, since, until, fmt, output, exact, manifest
         records = (record for record in records if record["id"] in ids)
     counted = DatasetTally()
     records = tally(records, counted)
-    write_records = EXPORT_FORMATS[fmt]
+    captured = None
+    if fmt in EXPORT_FORMATS:
+        write_records = EXPORT_FORMATS[fmt]
+    else:
+        def write_records(chosen, sink) -> None:
+            nonlocal captured
+            captured = write_capture_file(fmt, chosen, data_dir, sink, output.name)
     if not output:
         write_records(records, sys.stdout)  # streamed: an export can be larger than memory
         return
@@ -832,11 +849,36 @@ def export(query, languages, sources, since, until, fmt, output, exact, manifest
         described = dataset_manifest(file_name=output.name, fmt=fmt, writer=writer,
                                      counted=counted, selection=selection,
                                      version=_crescent_version())
+        if captured is not None:
+            described["captures"] = captured
         manifest_path = output.with_name(f"{output.name}.manifest.json")
         atomic_write_bytes(manifest_path, (json.dumps(described, ensure_ascii=False, indent=2)
                                            + "\n").encode("utf-8"))
         note += f" (manifest: {escape(manifest_path.name)})"
     Console(stderr=True).print(note)
+
+
+CAPTURE_FORMATS = ("warc", "wacz")
+
+
+def write_capture_file(fmt: str, records, data_dir: Path, sink, name: str) -> dict[str, Any]:
+    """Write the captures of ``records`` as WARC or WACZ; what was written, for the manifest."""
+    from archive.wacz_export import write_wacz
+    from archive.warc import write_captures
+
+    info = {"operator": _contact(), "description": "captures of articles exported by crescent"}
+    if fmt == "wacz":
+        tally = write_wacz(records, data_dir, sink, title=f"crescent: {name}", info=info)
+    else:
+        tally = write_captures(records, data_dir, sink, name=name, info=info)
+    return {"written": tally.written, "without_capture": tally.without_capture,
+            "unreadable": tally.unreadable}
+
+
+def _contact() -> str:
+    from crawler import settings
+
+    return settings.CRESCENT_CONTACT
 
 
 def _crescent_version() -> str:
@@ -866,12 +908,15 @@ def _matching_ids(data_dir: Path, query: str, flt, *, engine=None,
 @main.command()
 @click.argument("article_id")
 @click.option("--json", "as_json", is_flag=True, help="Print the stored JSON.")
+@click.option("--raw", is_flag=True,
+              help="Print the captured page (from its WARC record, content encoding undone).")
 @data_option()
-def show(article_id: str, as_json: bool, data_dir: Path) -> None:
-    """Show one archived article by id.
+def show(article_id: str, as_json: bool, raw: bool, data_dir: Path) -> None:
+    """Show one archived article by id (or the page it was extracted from).
 
     \b
     crescent show 66f75d4a95b6a6f9
+    crescent show 66f75d4a95b6a6f9 --raw > page.html
     """
     from archive import ArchiveStore
     from crawler.urls import is_article_id
@@ -885,6 +930,9 @@ def show(article_id: str, as_json: bool, data_dir: Path) -> None:
     if as_json:
         click.echo(json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True))
         return
+    if raw:
+        _print_raw_capture(data_dir, record)
+        return
     out = console()
     out.print(f"[bold]{escape(record['title'])}[/]")
     out.print(f"{record['published']} · {escape(record['source'])} · {record['language']} · "
@@ -892,6 +940,21 @@ def show(article_id: str, as_json: bool, data_dir: Path) -> None:
               f"{record['word_count']} words · version {record['version']}")
     out.print(f"[blue]{escape(readable_url(record['url']))}[/]\n")
     out.print(escape(record["text"]))
+
+
+def _print_raw_capture(data_dir: Path, record: dict) -> None:
+    from archive.warc import CaptureError, for_terminal, read_capture
+
+    if not record.get("capture"):
+        raise click.ClickException(f"article {record['id']} has no capture (archived without "
+                                   "WARC, or before captures were kept)")
+    try:
+        page = read_capture(data_dir, record["capture"]).decoded()
+    except CaptureError as error:
+        raise DataError(f"capture of {record['id']} unreadable: {error}") from None
+    stream = click.get_binary_stream("stdout")
+    stream.write(for_terminal(page) if sys.stdout.isatty() else page)
+    stream.flush()
 
 
 @main.command()
@@ -1070,7 +1133,7 @@ def _health_row(entry: dict) -> list[str]:
 @click.option("--repair", is_flag=True, help="Rebuild the index from the archive, drop temp files.")
 @data_option()
 def check(repair: bool, data_dir: Path) -> None:
-    """Verify the data directory: schema, ids, versions, index against archive.
+    """Verify the data directory: schema, ids, versions, index against archive, captures.
 
     \b
     crescent check
@@ -1086,6 +1149,8 @@ def check(repair: bool, data_dir: Path) -> None:
               f"version(s) in {escape(str(data_dir))}")
     for problem in report.archive.problems[:200]:
         out.print(f"archive: {escape(problem)}")
+    for problem in report.warc.problems[:200]:
+        out.print(f"warc: {escape(problem)}")
     for index in report.indexes:
         if index.error:
             out.print(f"index ({index.engine}): unreadable ({escape(index.error)})")
@@ -1094,23 +1159,27 @@ def check(repair: bool, data_dir: Path) -> None:
                       f"missing, {len(index.extra)} not in the archive")
     if report.ok:
         engines = ", ".join(index.engine for index in report.indexes)
-        out.print(f"ok: archive valid, index ({engines}) holds exactly the archive's articles")
+        out.print(f"ok: archive valid, index ({engines}) holds exactly the archive's articles"
+                  f"; {report.warc.files} WARC file(s), every capture pointer verified")
         return
     if repair:
         count = repair_data(data_dir)
         after = check_data(data_dir)
-        out.print(f"repaired: index rebuilt from the archive ({count} articles)")
+        out.print(f"repaired: index rebuilt from the archive ({count} articles)"
+                  + (f", {len(report.warc.torn)} torn WARC file(s) cut back to their last whole "
+                     "record" if report.warc.torn else ""))
         if after.ok:
             return
         raise click.ClickException("problems remain in the archive itself (see above)")
-    raise click.ClickException("problems found; `crescent check --repair` rebuilds the index")
+    raise click.ClickException("problems found; `crescent check --repair` rebuilds the index "
+                               "and cuts torn WARC files back")
 
 
 @main.command()
 @click.argument("article_id")
 @data_option()
 def history(article_id: str, data_dir: Path) -> None:
-    """Each version of an article with its fetch time and a word-level diff.
+    """Each version of an article: fetch time, capture, extractor and a word-level diff.
 
     \b
     crescent history 66f75d4a95b6a6f9
@@ -1132,6 +1201,7 @@ def history(article_id: str, data_dir: Path) -> None:
     previous = None
     for record in versions:
         out.print(f"\n[bold]version {record['version']}[/] fetched {record['fetched_at']}")
+        out.print(f"  {_capture_line(record)}")
         if previous is None:
             out.print(f"  {record['word_count']} words")
         else:
@@ -1139,6 +1209,17 @@ def history(article_id: str, data_dir: Path) -> None:
                 diff = word_diff(previous[name], record[name])
                 out.print(f"  {name}: " + (_rich_diff(diff) if diff else "unchanged"))
         previous = record
+
+
+def _capture_line(record: dict) -> str:
+    capture = record.get("capture")
+    extractor = f"; extractor {escape(str(record['extractor']))}" if record.get(
+        "extractor") else ""
+    if not capture:
+        return f"capture: none{extractor}"
+    return (f"capture: {escape(str(capture.get('file')))} @ {capture.get('offset')} "
+            f"(HTTP {capture.get('status')}, {escape(str(capture.get('payload_digest')))}, "
+            f"{escape(str(capture.get('record_id')))}){extractor}")
 
 
 def _rich_diff(pieces) -> str:
@@ -1151,6 +1232,59 @@ def _rich_diff(pieces) -> str:
         else:
             rendered.append(escape(text))
     return " ".join(rendered)
+
+
+@main.command()
+@click.argument("sources", nargs=-1)
+@click.option("--since", callback=parse_day, help="Only articles published on or after this day.")
+@click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--no-wait", is_flag=True,
+              help="Exit with an error instead of waiting when a crawl holds DATA.")
+@data_option()
+def reextract(sources, since, dry_run, as_json, no_wait, data_dir: Path) -> None:
+    """Run today's extractor over the captured pages, offline; new versions where it differs.
+
+    \b
+    crescent reextract
+    crescent reextract turkmenportal --since 2025-01-01 --dry-run
+    """
+    from archive.lock import LockedError, crawl_lock
+    from crawler.reextract import reextract as run_reextract
+    from crawler.rules import RulesError
+
+    if not (data_dir / "archive").is_dir():
+        raise CliError(f"no archive in {data_dir}")
+    check_sources(data_dir, tuple(sources))
+    note = Console(stderr=True, highlight=False).print
+    try:
+        with crawl_lock(data_dir, wait=not no_wait, on_wait=note):
+            report = run_reextract(data_dir, sources=sources, since=since, dry_run=dry_run)
+    except LockedError as error:
+        raise CliError(f"{error}; try again later or drop --no-wait") from None
+    except RulesError as error:
+        raise CliError(str(error)) from None
+    if as_json:
+        click.echo(json.dumps({
+            "read": report.read, "changed": report.changed, "by_field": dict(report.by_field),
+            "without_capture": report.without_capture, "unreadable": report.unreadable,
+            "rejected": report.rejected, "indexed": report.indexed, "dry_run": dry_run,
+            "changed_ids": report.changed_ids}, ensure_ascii=False, indent=2))
+        return
+    out = console()
+    fields = ", ".join(f"{name} {count}" for name, count in sorted(report.by_field.items()))
+    verb = "would change" if dry_run else "changed (new version)"
+    out.print(f"read {report.read} article(s); {verb}: {report.changed}"
+              + (f" ({escape(fields)})" if fields else "")
+              + f"; without a capture: {report.without_capture}; captures unreadable: "
+              f"{len(report.unreadable)}; now rejected (kept as they were): "
+              f"{len(report.rejected)}")
+    for line in report.unreadable[:50]:
+        out.print(f"unreadable: {escape(line)}")
+    for line in report.rejected[:50]:
+        out.print(f"rejected: {escape(line)}")
+    if not dry_run and report.changed:
+        out.print(f"index updated ({report.indexed} article(s))")
 
 
 @main.command()

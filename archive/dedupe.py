@@ -22,6 +22,7 @@ from simhash import Simhash
 from archive.atomic import remove_temp_files
 from archive.fingerprints import CachedFingerprint, cache_path, lookup, read_cache, write_cache
 from archive.store import ArchiveError, ArchiveStore, SaveResult
+from archive.warc import Capture, CaptureError, CaptureWriter, recover
 
 logger = logging.getLogger(__name__)
 SHINGLE_WORDS = 3
@@ -105,10 +106,15 @@ class SharedArchive:
     settings per crawler, so this object declares itself uncopyable: copies are itself.
     """
 
-    def __init__(self, root, store: ArchiveStore | None = None) -> None:
-        """``store``: an ArchiveStore of ``root`` that has already walked it, to walk it once."""
+    def __init__(self, root, store: ArchiveStore | None = None,
+                 captures: CaptureWriter | None = None) -> None:
+        """``store``: an ArchiveStore of ``root`` that has already walked it, to walk it once.
+        ``captures``: where article pages are written as WARC (None: not captured)."""
         self.store = store if store is not None else ArchiveStore(root)
         self.store.cleanup()
+        self.captures = captures
+        if captures is not None:
+            recover(captures.data_dir)  # WARC files a killed crawl left open: cut and closed
         self.near = NearDuplicates()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
         self._loading: Future | None = None
@@ -195,17 +201,44 @@ class SharedArchive:
                 self._stamp(position, None)
         self._touched.clear()
 
-    async def save(self, record: dict[str, Any]) -> tuple[SaveResult, int]:
-        """Store ``record`` in the writer thread; returns the result and duplicate links made."""
-        self.start_loading()
-        return await asyncio.wrap_future(self._writer.submit(self.save_now, record))
+    async def save(self, record: dict[str, Any],
+                   capture: tuple[Capture, list[Capture]] | None = None
+                   ) -> tuple[SaveResult, int]:
+        """Store ``record`` in the writer thread; returns the result and duplicate links made.
 
-    def save_now(self, record: dict[str, Any]) -> tuple[SaveResult, int]:
+        ``capture``: the page the article was extracted from and the redirects before it,
+        written to WARC first; the record stores the pointer to it.
+        """
+        self.start_loading()
+        return await asyncio.wrap_future(self._writer.submit(self.save_now, record, capture))
+
+    def keep_page(self, source: str, capture: Capture, redirects: list[Capture]) -> None:
+        """Write a capture no article points at (``--warc all``), in the writer thread."""
+        if self.captures is not None and not self._closing:
+            future = self._writer.submit(self.captures.write_page, source, capture, redirects)
+            future.add_done_callback(_log_failure)
+
+    def save_now(self, record: dict[str, Any],
+                 capture: tuple[Capture, list[Capture]] | None = None
+                 ) -> tuple[SaveResult, int]:
         self.start_loading().result()  # at once in the writer thread: the load ran first
         record = dict(record)
         record["simhash"] = fingerprint(record["text"])
         record["duplicate_of"] = self.original_of(record)
+        current_capture = None
+        if capture is not None and self.captures is not None:
+            current = self.store.load(record["id"]) or {}
+            current_capture = current.get("capture")
+            page, redirects = capture
+            try:  # on disk (fsynced) before the article that points at it
+                record["capture"] = self.captures.write(record["source"], page,
+                                                        current_capture, redirects)
+            except (OSError, CaptureError) as error:
+                logger.error("page of %s not captured: %s", record["id"], error)
         result = self.store.save(record)
+        if (result is SaveResult.UNCHANGED and record.get("capture")
+                and not current_capture):  # archived before captures were kept
+            self.store.annotate(record["id"], capture=record["capture"])
         links = 0
         if result is not SaveResult.UNCHANGED:
             self._touched.add(record["id"])
@@ -233,6 +266,8 @@ class SharedArchive:
         """Finish the queued saves, then bring the fingerprint cache up to date."""
         self._closing = True  # a load still running stops: nothing will be saved any more
         self._writer.shutdown(wait=True)
+        if self.captures is not None:
+            self.captures.close()
         if self._loaded and self._touched:
             self._stamp_touched()
             self._write_cache()
@@ -242,3 +277,9 @@ class SharedArchive:
 
     def __copy__(self) -> SharedArchive:
         return self
+
+
+def _log_failure(future: Future) -> None:
+    error = future.exception()
+    if error is not None:
+        logger.error("page not captured: %s: %s", type(error).__name__, error)

@@ -86,8 +86,8 @@ class DigestingWriter:
         self.digest = hashlib.sha256()
         self.size = 0
 
-    def write(self, text: str) -> int:
-        data = text.encode("utf-8")
+    def write(self, text: str | bytes) -> int:
+        data = text.encode("utf-8") if isinstance(text, str) else text  # bytes: warc, wacz
         self.digest.update(data)
         self.size += len(data)
         self.handle.write(data)

@@ -394,6 +394,8 @@ def main() -> None:
     parser.add_argument("--without-index", action="store_true",
                         help="also crawl with indexing off (CRESCENT_INDEX_BATCH=0): what the "
                              "index costs")
+    parser.add_argument("--without-warc", action="store_true",
+                        help="also crawl with WARC capture off (--warc off): what it costs")
     args = parser.parse_args()
     site = RealSite(args.real, args.articles) if args.real else GeneratedSite(args.articles)
     server = serve(site)
@@ -412,6 +414,8 @@ def main() -> None:
         crescent_runs = [("crescent (pool, archive, index)", [])]
         if args.without_index:
             crescent_runs.append(("crescent, index off", ["-s", "CRESCENT_INDEX_BATCH=0"]))
+        if args.without_warc:
+            crescent_runs.append(("crescent, WARC off", ["--warc", "off"]))
         for number, (label, extra) in enumerate(crescent_runs):
             data = Path(scratch, f"data{number}")
             server_before, opened = server.cpu_seconds(), server.connections_opened
@@ -424,16 +428,18 @@ def main() -> None:
             rows.append((label, archived, run, server.connections_opened - opened))
             if number == 0:
                 crescent, server_cpu = run, server.cpu_seconds() - server_before
+                warc = (sum(p.stat().st_size for p in data.rglob("*.warc.gz")), archived)
             if archived < args.articles * 0.95:
                 print(run.output[-3000:])
         crawl_pid = next(iter(crescent.cpu_by_process), 0)
         stages = None if args.no_stages else stage_profile(site, Path(scratch))
     server.shutdown()
-    print_report(args, site, rows, crescent, crawl_pid, server_cpu, stages)
+    print_report(args, site, rows, crescent, crawl_pid, server_cpu, stages, warc)
 
 
 def print_report(args, site: GeneratedSite, rows: list, crescent: Run, crawl_pid: int,
-                 server_cpu: float, stages: tuple[int, dict[str, float]] | None) -> None:
+                 server_cpu: float, stages: tuple[int, dict[str, float]] | None,
+                 warc: tuple[int, int] = (0, 0)) -> None:
     """The comparison table, CPU per article against inline trafilatura, and crescent's stages."""
     inline_rate = rows[1][1] / rows[1][2].wall if rows[1][2].wall else 0.0
     size = sum(len(site.article(n)) for n in range(50)) / 50 / 1024
@@ -473,6 +479,9 @@ def print_report(args, site: GeneratedSite, rows: list, crescent: Run, crawl_pid
         for stage in STAGES:
             print(f"  {stage:<36}{1000 * spent[stage] / count:>7.1f}")
         print(f"  {'total':<36}{total:>7.1f}")
+    warc_bytes, archived = warc
+    print(f"WARC captures: {warc_bytes / max(archived, 1) / 1024:.1f} KiB per article (gzip per "
+          f"record; {warc_bytes / 1048576:.1f} MiB in all)")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from scrapy.http import Response
 from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 
+from crawler.capture import attach_capture, keep_unused_page
 from crawler.extract import Rejection, SourceHints
 from crawler.news import NewsSpider, looks_binary, page_head
 from crawler.pagekind import is_listing_url
@@ -103,13 +104,17 @@ class GenericNewsSpider(NewsSpider):
         url = self.canonical_url(response)
         if self.article_patterns and not self.is_article_url(url):
             listing = True  # only walked for links
+            keep_unused_page(self, response)
         else:
             result = await self.extract_page(response, url, listed=self.listed_for(response))
             listing = isinstance(result, Rejection) and result.reason == "not-article"
             item = self.accept(result, url)
             if item is not None:
                 self.remember_alias(response, item)
+                attach_capture(item, response)
                 yield item
+            else:
+                keep_unused_page(self, response)
             if self.article_patterns:
                 return  # with a pattern, listings lead to articles; article pages are leaves
         if listing:

@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive.check import ArchiveReport, check_archive
+from archive.lock import LockedError, crawl_lock
 from archive.store import ArchiveStore
+from archive.warc import WarcReport, check_warc, recover
 from search import engines_to_update, reindex
 
 
@@ -30,6 +32,7 @@ class IndexReport:
 class DataReport:
     archive: ArchiveReport
     indexes: list[IndexReport] = field(default_factory=list)
+    warc: WarcReport = field(default_factory=WarcReport)
 
     @property
     def index_in_line(self) -> bool:
@@ -37,7 +40,7 @@ class DataReport:
 
     @property
     def ok(self) -> bool:
-        return self.index_in_line and not self.archive.problems
+        return self.index_in_line and not self.archive.problems and not self.warc.problems
 
 
 def compare_index(engine, archived: set[str]) -> IndexReport:
@@ -57,13 +60,33 @@ def check_data(data_dir: Path) -> DataReport:
     archive = check_archive(data_dir / "archive")
     indexes = [compare_index(engine, archive.current_ids)
                for engine in engines_to_update(data_dir)]
-    return DataReport(archive=archive, indexes=indexes)
+    records = _readable_records(ArchiveStore(data_dir / "archive"))
+    try:  # WARC files open under a running crawl are being written, not torn
+        with crawl_lock(data_dir, wait=False):
+            warc = check_warc(data_dir, records)
+    except LockedError:
+        warc = check_warc(data_dir, records, include_open=False)
+    return DataReport(archive=archive, indexes=indexes, warc=warc)
+
+
+def _readable_records(store: ArchiveStore):
+    for path in store.current_paths():
+        try:
+            yield store.read(path)
+        except ValueError:  # reported by the archive check
+            continue
 
 
 def repair(data_dir: Path) -> int:
-    """Remove temporary files and rebuild every index from the archive; returns articles."""
+    """Remove temporary files, cut torn WARC files back to their last whole record (when no
+    crawl is writing them) and rebuild every index from the archive; returns articles."""
     for temp in check_archive(data_dir / "archive").temp_files:
         temp.unlink(missing_ok=True)
+    try:
+        with crawl_lock(data_dir, wait=False):
+            recover(data_dir)
+    except LockedError:
+        pass  # the crawl's own start cut them; the files open now are its own
     return reindex(data_dir)
 
 

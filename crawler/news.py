@@ -26,6 +26,7 @@ from w3lib.encoding import html_to_unicode
 
 from archive.store import ArchiveStore
 from crawler.aliases import AliasFile
+from crawler.capture import attach_capture, keep_unused_page
 from crawler.dates import plausible
 from crawler.extract import (
     DEFAULT_LANGUAGES,
@@ -41,6 +42,7 @@ from crawler.middlewares import LISTING_HOP
 from crawler.pipelines import data_dir
 from crawler.pool import ExtractionPool, workers_setting
 from crawler.report import CrawlFigures
+from crawler.rules import apply_overrides
 from crawler.urls import article_id, clean_url, host_of
 
 MAX_FEED_ENTRIES = 1_000
@@ -201,7 +203,9 @@ class NewsSpider(scrapy.Spider):
             store = (archive.store if archive is not None
                      else ArchiveStore(data_dir(settings) / "archive"))
             spider.known_ids = KnownIds(store, spider.aliases.load())
-        spider.hints = spider.source_hints()
+        # The data directory's rule overrides (DATA/config.toml), as `crescent reextract` uses.
+        spider.hints, spider.extractor_version = apply_overrides(spider.source_hints(),
+                                                                 data_dir(settings))
         shared = settings.get("CRESCENT_SHARED_POOL")
         spider.extraction = shared or ExtractionPool(workers_setting(settings))
         if shared is None:  # our own pool: we close it
@@ -417,8 +421,10 @@ class NewsSpider(scrapy.Spider):
         result = await self.extract_page(response, url, listed=self.listed_for(response))
         item = self.accept(result, url)
         if item is None:
+            keep_unused_page(self, response)
             return []
         self.remember_alias(response, item)
+        attach_capture(item, response)
         return [item]
 
     async def extract_page(self, response: Response, url: str, **kwargs: Any
@@ -463,4 +469,5 @@ class NewsSpider(scrapy.Spider):
         self.stats.inc_value(f"crescent/articles/{result.language}")
         self.stats.inc_value(f"crescent/date_source/{result.date_source}")
         self.figures.add(result)
-        return ArticleItem.from_article(result, self.name)
+        return ArticleItem.from_article(result, self.name,
+                                        extractor=getattr(self, "extractor_version", None))

@@ -12,6 +12,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from archive.dedupe import SharedArchive
 from archive.store import ArchiveError, ArchiveStore, SaveResult
+from crawler.capture import capture_writer
 from crawler.indexer import IndexWriter
 from crawler.pool import workers_setting
 from search.index import document_for
@@ -43,8 +44,11 @@ class ArchivePipeline:
         if shared is not None:
             pipeline = cls(shared, crawler.stats)
         else:
-            pipeline = cls(SharedArchive(data_dir(crawler.settings) / "archive"), crawler.stats,
-                           owns_archive=True)
+            root = data_dir(crawler.settings)
+            shared = SharedArchive(root / "archive",
+                                   captures=capture_writer(root, crawler.settings))
+            crawler.crescent_archive = shared  # the capture middleware's way to the writer thread
+            pipeline = cls(shared, crawler.stats, owns_archive=True)
         pipeline.crawler = crawler
         return pipeline
 
@@ -54,7 +58,8 @@ class ArchivePipeline:
 
     async def process_item(self, item):
         try:
-            result, duplicate_links = await self.shared.save(item.record())
+            result, duplicate_links = await self.shared.save(item.record(),
+                                                             item.get("capture_data"))
         except ArchiveError as error:
             spider = getattr(getattr(self, "crawler", None), "spider", None)
             if hasattr(spider, "reject"):  # listed in the crawl report with its URL
@@ -63,6 +68,7 @@ class ArchivePipeline:
                 self.stats.inc_value("crescent/rejected/unstorable")
             raise DropItem(str(error)) from error
         item["archive_status"] = result.value
+        item.pop("capture_data", None)  # the page's bytes are on disk now: let them go
         self.stats.inc_value(f"crescent/archive/{result.value}")
         if duplicate_links:
             self.stats.inc_value("crescent/archive/duplicate_of", duplicate_links)

@@ -18,6 +18,7 @@ from scrapy.spiderloader import SpiderLoader
 from archive.atomic import remove_temp_files
 from archive.dedupe import SharedArchive
 from archive.store import ArchiveStore
+from crawler.capture import capture_writer
 from crawler.generic import GenericNewsSpider, source_name_for
 from crawler.indexer import IndexWriter
 from crawler.jobs import prepare_resume
@@ -186,7 +187,8 @@ def run_crawl(
     overrides.update(extra_settings or {})
     tune_allocator()  # before any thread or worker starts: see crawler.memory
     settings = project_settings(data_dir, **overrides)
-    archive = SharedArchive(data_dir / "archive", store)
+    archive = SharedArchive(data_dir / "archive", store,
+                            captures=capture_writer(data_dir, settings))
     settings.set("CRESCENT_SHARED_ARCHIVE", archive, priority="cmdline")
     pool = ExtractionPool(workers_setting(settings))
     settings.set("CRESCENT_SHARED_POOL", pool, priority="cmdline")

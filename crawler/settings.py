@@ -18,6 +18,10 @@ CRESCENT_INDEX_INTERVAL = 30.0
 CRESCENT_MAX_LISTING_PAGES = 50  # listing/pagination pages walked per source and crawl
 CRESCENT_MAX_LINKS_PER_PAGE = 1000  # links followed from one page (the rest are dropped)
 CRESCENT_EXTRACT_WORKERS = None  # extraction processes; None = one per core, 0 = inline
+# WARC captures (DATA/warc/<source>/): "articles" (the pages articles come from), "all" (also
+# listings, feeds, sitemaps) or "off"; a new file past CRESCENT_WARC_MAX_BYTES.
+CRESCENT_WARC = "articles"
+CRESCENT_WARC_MAX_BYTES = 1 << 30
 CRESCENT_CONTACT = os.environ.get("CRESCENT_CONTACT", "crescent-archive@example.org")
 
 # --- politeness ----------------------------------------------------------------------------
@@ -53,6 +57,8 @@ REMOTE_CONTROL_ENABLED = False  # no listening ports on a crawler machine
 DOWNLOADER_MIDDLEWARES = {
     # Closest to the downloader: rewrites real-site URLs to a replica's base URL and back.
     "crawler.middlewares.BaseUrlMiddleware": 950,
+    # Keeps each response as received: above redirects (600) and decompression (590).
+    "crawler.capture.CaptureMiddleware": 610,
 }
 SPIDER_MIDDLEWARES = {
     # Pagination spends no depth; CRESCENT_MAX_LISTING_PAGES bounds it (crawler.middlewares).

@@ -129,6 +129,7 @@ def test_check_finds_and_repairs_an_index_behind_the_archive(crawled, tmp_path):
     data = tmp_path / "copy"
     shutil.copytree(source / "archive", data / "archive")
     shutil.copytree(source / "index", data / "index")
+    shutil.copytree(source / "warc", data / "warc")  # the captures the articles point at
     record = next(ArchiveStore(data / "archive").iter_records())
     shutil.rmtree(data / "index")  # the index is gone: the archive alone must suffice
     broken = crescent("check", data=data)
@@ -188,3 +189,40 @@ def test_second_crawl_waits_or_exits_and_search_works_meanwhile(replicas, tmp_pa
     waited = " ".join(waited_err.split())  # the console wraps long lines
     assert still_waiting and f"waiting for process {first.pid} (" in waited
     assert waiting.returncode == 0
+
+
+def test_sigkill_while_writing_warc_leaves_every_capture_pointer_whole(replicas, tmp_path):
+    """kill -9 during WARC writes (every page captured): the next start cuts each torn file back
+    to its last whole record, and no article points at a record that is not there."""
+    from archive.warc import check_warc, open_markers, scan_file
+    from tests.test_warc import WARCIO
+
+    data = tmp_path / "data"
+    args = ["--all", *base_url_args(replicas), "--warc", "all"]
+    left_open = 0
+    for delay in random.Random(SEED + 1).sample([0.05 * i for i in range(20)], 4):
+        crawl = start_crawl(data, *args)
+        deadline = time.monotonic() + 60
+        while not open_markers(data) and time.monotonic() < deadline and crawl.poll() is None:
+            time.sleep(0.02)  # until the crawl writes WARC, then a moment into it
+        time.sleep(delay)
+        os.killpg(crawl.pid, signal.SIGKILL)
+        crawl.communicate(timeout=30)
+        left_open += len(open_markers(data))
+        # Between kills too, every archived article's pointer must resolve (none waits for a
+        # repair): its record was on disk before the article was.
+        archived = ArchiveStore(data / "archive").iter_records()
+        assert check_warc(data, archived, include_open=False).problems == []
+    assert left_open  # the kills did land while files were open
+    final = crescent("crawl", *args, data=data, timeout=180)
+    assert final.returncode == 0, final.stderr[-3000:]
+    assert not open_markers(data)
+    files = sorted((data / "warc").glob("*/*.warc.gz"))
+    assert files and all(not scan_file(path).torn for path in files)
+    checked = subprocess.run([*WARCIO, "check", *map(str, files)], capture_output=True,
+                             text=True, check=False)
+    assert checked.returncode == 0, checked.stdout[-2000:]
+    records = list(ArchiveStore(data / "archive").iter_records())
+    assert records and all(record.get("capture") for record in records)
+    assert check_warc(data, records).problems == []
+    assert crescent("check", data=data).returncode == 0
