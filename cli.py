@@ -657,8 +657,9 @@ def export(query, languages, sources, since, until, fmt, output, exact, manifest
                  "languages": sorted(flt.languages), "sources": sorted(flt.sources),
                  "since": since.isoformat() if since else None,
                  "until": until.isoformat() if until else None}
-    job = ExportJob(selection=selection, version=_crescent_version(), contact=contact or
-                    _default_contact(), csv_raw=csv_raw, manifest=manifest is not False,
+    job = ExportJob(selection=selection, version=_crescent_version(), data_dir=data_dir,
+                    contact=contact or _default_contact(), csv_raw=csv_raw,
+                    manifest=manifest is not False,
                     # A bag's extra payload: (name in data/, write(path, records)), e.g. the
                     # WARC captures of the selected articles.
                     extra=[])

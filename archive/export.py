@@ -212,6 +212,7 @@ class ExportJob:
     selection: dict[str, Any]
     version: str
     counted: DatasetTally = field(default_factory=DatasetTally)
+    data_dir: Path | None = None  # the data directory exported from (captures live there)
     contact: str | None = None
     csv_raw: bool = False
     manifest: bool = True

@@ -349,3 +349,51 @@ def test_an_interrupted_export_leaves_the_old_file_and_no_temporary_one(records,
     assert left == ([] if fmt == "bagit" else [target.name])
     if fmt != "bagit":
         assert target.read_bytes() == b"the previous export"
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    """2,000 synthetic articles (the export benchmark's): an export that takes seconds."""
+    from benchmarks.export import write_archive
+
+    return write_archive(tmp_path_factory.mktemp("synthetic"), 2000, seed=5)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["parquet", "sqlite"])
+def test_kill_9_mid_export_leaves_the_previous_file(synthetic, tmp_path, fmt):
+    """A real `crescent export` killed with SIGKILL while writing: the target is untouched."""
+    import os
+    import signal
+    import time
+
+    data = synthetic
+    target = tmp_path / "out" / f"articles.{fmt}"
+    target.parent.mkdir()
+    target.write_bytes(b"the previous export")
+    env = {**os.environ, "CRESCENT_DATA": str(data)}
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "export", "--format", fmt, "-o",
+                             str(target)], cwd=Path(__file__).resolve().parent.parent, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not list(target.parent.glob(".*.tmp")):  # the export has started writing
+            assert proc.poll() is None, "the export ended before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        time.sleep(0.2)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    assert target.read_bytes() == b"the previous export"
+    assert {p.name for p in target.parent.iterdir()} - {target.name} <= {
+        p.name for p in target.parent.glob(".*.tmp")}
+    # The next export replaces it whole.
+    again = subprocess.run([sys.executable, "-m", "cli", "export", "--format", fmt, "-o",
+                            str(target)], cwd=Path(__file__).resolve().parent.parent, env=env,
+                           capture_output=True, timeout=300, check=False)
+    assert again.returncode == 0, again.stderr[-2000:]
+    rows = (pq.read_table(target).num_rows if fmt == "parquet" else
+            sqlite3.connect(target).execute("SELECT count(*) FROM articles").fetchone()[0])
+    assert rows == 2000
