@@ -91,7 +91,6 @@ def bag_info(job: ExportJob) -> dict[str, str]:
     counted, selection = job.counted, job.selection
     chosen = "; ".join(f"{k}: {v}" for k, v in selection.items() if v not in (None, [], False))
     info = {
-        "Source-Organization": "crescent news archive",
         "External-Description": (f"{counted.articles} news article(s) archived by crescent, "
                                  f"selected by {chosen or 'nothing (the whole archive)'}"),
         "Bag-Software-Agent": f"crescent {job.version} (bagit-python {bagit.VERSION})",
