@@ -603,15 +603,16 @@ def _rich_snippet(snippet: str) -> str:
 @click.argument("query", required=False)
 @filter_options
 @click.option("--format", "fmt", type=click.Choice(list(EXPORT_FORMATS)), default="jsonl",
-              show_default=True, help="jsonl and csv may go to standard output; the others "
-              "need -o (bagit: -o a new folder).")
+              show_default=True, help=" ".join(
+                  f"{f.name}: {f.help}{'' if f.stdout else ' (needs -o)'}."
+                  for f in EXPORT_FORMATS.values()))
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help="Write here instead of standard output (written atomically).")
 @click.option("--exact", is_flag=True, help="Match the query's words as written.")
 @click.option("--manifest/--no-manifest", default=None,
               help="With -o FILE, also write FILE.manifest.json: SHA-256, counts, date range, "
-                   "the selection, when and by what (default: on with -o; a bag always has "
-                   "one inside).")
+                   "the selection, when and by what, and for csv and parquet "
+                   "FILE.datapackage.json (default: on with -o; a bag always has both inside).")
 @click.option("--csv-raw", is_flag=True,
               help="CSV cells as scraped: do not neutralise cells that a spreadsheet would run "
                    "as formulas (=, +, -, @).")

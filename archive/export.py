@@ -310,8 +310,8 @@ class ExportResult:
 
 def export_to(records: Iterable[dict[str, Any]], fmt_name: str, target: Path,
               job: ExportJob) -> ExportResult:
-    """Write the selected ``records`` to ``target`` in format ``fmt_name``, then (with
-    ``job.manifest``) the manifest beside it and, for tabular files, a datapackage.json."""
+    """Write the selected ``records`` to ``target`` in format ``fmt_name``, then (unless
+    ``job.manifest`` is off) the manifest beside it and, for tabular files, a datapackage.json."""
     from archive.atomic import atomic_write_bytes
 
     fmt = FORMATS[fmt_name]
@@ -327,7 +327,7 @@ def export_to(records: Iterable[dict[str, Any]], fmt_name: str, target: Path,
                              csv_raw=job.csv_raw if fmt.name == "csv" else None)
         result.manifest = target.with_name(f"{target.name}.manifest.json")
         atomic_write_bytes(result.manifest, manifest_bytes(described))
-    if fmt.datapackage:
+    if fmt.datapackage and job.manifest:
         from archive.formats.datapackage import datapackage
 
         package = datapackage([(fmt.name, files[0])], job)

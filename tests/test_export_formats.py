@@ -242,6 +242,13 @@ def test_csv_datapackage_validates_with_frictionless(data, records, tmp_path):
     assert not frictionless.validate(str(descriptor)).valid
 
 
+def test_no_manifest_writes_the_file_alone(data, tmp_path):
+    out = tmp_path / "only.parquet"
+    assert run("export", "--data", data, "--format", "parquet", "--no-manifest",
+               "-o", out).exit_code == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["only.parquet"]
+
+
 # --- BagIt -------------------------------------------------------------------------------
 def _validate_bag(bag: Path) -> subprocess.CompletedProcess:
     return subprocess.run([BAGIT, "--validate", str(bag)], capture_output=True, text=True,
