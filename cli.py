@@ -649,7 +649,7 @@ def export(query, languages, sources, since, until, fmt, output, exact, manifest
     check_sources(data_dir, tuple(sources))
     store = ArchiveStore(data_dir / "archive")
     flt = RecordFilter(tuple(languages or ()), tuple(sources), since, until)
-    records = select(store.iter_records(), flt)
+    records = select(store.stream_records(), flt)  # no list of the whole archive first
     engine_name = None
     if query:
         ids, engine_name = _matching_ids(data_dir, query, flt, engine=engine, exact=exact)

@@ -95,7 +95,7 @@ def read_only(data: Path) -> None:
     """The floor: walk the archive and read every article, as an export does, writing nothing."""
     from archive import ArchiveStore
 
-    count = sum(1 for _ in ArchiveStore(data / "archive").iter_records())
+    count = sum(1 for _ in ArchiveStore(data / "archive").stream_records())
     print(count)
 
 

@@ -86,6 +86,21 @@ def schema_fields() -> set[str]:
     return set(article_schema()["properties"])
 
 
+def test_stream_records_matches_iter_records_without_listing_the_archive(data, tmp_path):
+    store = ArchiveStore(data / "archive")
+    assert list(store.stream_records()) == list(store.iter_records())
+    # Earlier versions and temporary files are not articles.
+    other = ArchiveStore(tmp_path / "archive")
+    first = _hostile_record(7, HOSTILE[1])
+    other.save(first)
+    other.save(first | {"title": "Değişen başlık"})
+    path = other.path_of(first["id"])
+    (path.parent / f".{path.name}.x.tmp").write_text("half")
+    assert [r["title"] for r in ArchiveStore(tmp_path / "archive").stream_records()] == [
+        "Değişen başlık"]
+    assert list(ArchiveStore(tmp_path / "nothing").stream_records()) == []
+
+
 # --- Parquet -----------------------------------------------------------------------------
 def test_parquet_has_typed_columns_and_every_row(data, records, tmp_path, monkeypatch):
     import archive.formats.parquet as parquet_format
