@@ -5,7 +5,8 @@ synthetic archive (the search benchmark's articles, with the fields a crawl adds
     python -m benchmarks.export --articles 5000 --formats parquet,sqlite
 
 Each export runs the real command line in its own process; its peak memory is that process's
-maximum resident set (os.wait4). A `read` row is the floor: the same process walking the archive
+own high-water mark (VmHWM, read as it exits: the rusage of a child also counts the parent's
+memory that it was forked from). A `read` row is the floor: the same process walking the archive
 and reading every article without writing anything. The `one source` rows export a sixth of the
 archive: an export that streams has about the same peak for a sixth as for the whole.
 """
@@ -71,18 +72,35 @@ def write_archive(work: Path, articles: int, seed: int) -> Path:
     return data
 
 
-def run_measured(command: list[str]) -> tuple[float, float, int]:
-    """Seconds, peak resident MiB and exit code of ``command`` (its own process)."""
+# Runs a module as `python -m` does and, as it exits, writes its VmHWM (KiB) to a file.
+PEAK_WRAPPER = """
+import atexit, os, re, runpy, sys
+def peak():
+    status = open("/proc/self/status").read()
+    with open(os.environ["CRESCENT_BENCH_PEAK"], "w") as out:
+        out.write(re.search(r"VmHWM:\\s+(\\d+)", status)[1])
+atexit.register(peak)
+sys.argv = sys.argv[1:]
+runpy.run_module(sys.argv[0], run_name="__main__", alter_sys=True)
+"""
+
+
+def run_measured(module_args: list[str], work: Path) -> tuple[float, float, int]:
+    """Seconds, peak resident MiB and exit code of ``python -m MODULE ARGS`` (its own process)."""
+    peak_file = work / "peak.txt"
+    peak_file.unlink(missing_ok=True)
     started = time.perf_counter()
-    proc = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen([sys.executable, "-c", PEAK_WRAPPER, *module_args], cwd=REPO,
+                            env={**os.environ, "CRESCENT_BENCH_PEAK": str(peak_file)},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _pid, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
         sys.stderr.write(proc.stderr.read().decode("utf-8", "replace")[-2000:])
     proc.stderr.close()
-    return seconds, usage.ru_maxrss / 1024, proc.returncode
+    peak_kib = int(peak_file.read_text()) if peak_file.is_file() else usage.ru_maxrss
+    return seconds, peak_kib / 1024, proc.returncode
 
 
 def size_mib(path: Path) -> float:
@@ -121,21 +139,19 @@ def main(argv: list[str] | None = None) -> int:
     out_dir = args.work / "out"
     shutil.rmtree(out_dir, ignore_errors=True)
     out_dir.mkdir(parents=True)
-    runs = [("read", "all", [sys.executable, "-m", "benchmarks.export", "--read-only",
-                             str(data)], None)]
+    runs = [("read", "all", ["benchmarks.export", "--read-only", str(data)], None)]
     for fmt in formats:
         for label, selection in (("all", []), ("one source", ["--source", SOURCES[0]])):
             if label == "one source" and fmt not in ("parquet", "sqlite"):
                 continue
             target = out_dir / f"{fmt}-{label.replace(' ', '-')}.{fmt}"
-            runs.append((fmt, label, [sys.executable, "-m", "cli", "export", "--data",
-                                      str(data), "--format", fmt, *selection, "-o",
-                                      str(target)], target))
+            runs.append((fmt, label, ["cli", "export", "--data", str(data), "--format", fmt,
+                                      *selection, "-o", str(target)], target))
     results = []
     print(f"{'format':<8} {'selection':<11} {'articles':>9} {'seconds':>8} {'art/s':>8} "
           f"{'peak MiB':>9} {'out MiB':>8}")
     for fmt, label, command, target in runs:
-        seconds, peak, code = run_measured(command)
+        seconds, peak, code = run_measured(command, args.work)
         articles = args.articles
         if target is not None and code == 0:
             manifest = (target / "data" / "manifest.json" if target.is_dir()
