@@ -781,104 +781,92 @@ def _rich_snippet(snippet: str) -> str:
 @main.command()
 @click.argument("query", required=False)
 @filter_options
-@click.option("--format", "fmt", type=click.Choice([*EXPORT_FORMATS, "warc", "wacz"]),
-              default="jsonl", show_default=True,
-              help="warc: the articles' captured pages; wacz: the same, for ReplayWeb.page.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--format", "fmt", type=click.Choice(list(EXPORT_FORMATS)), default="jsonl",
+              show_default=True, help=" ".join(
+                  f"{f.name}: {f.help}{'' if f.stdout else ' (needs -o)'}."
+                  for f in EXPORT_FORMATS.values()))
+@click.option("-o", "--output", type=click.Path(path_type=Path),
               help="Write here instead of standard output (written atomically).")
 @click.option("--exact", is_flag=True, help="Match the query's words as written.")
 @click.option("--manifest/--no-manifest", default=None,
               help="With -o FILE, also write FILE.manifest.json: SHA-256, counts, date range, "
-                   "the selection, when and by what (default: on with -o).")
+                   "the selection, when and by what, and for csv and parquet "
+                   "FILE.datapackage.json (default: on with -o; a bag always has both inside).")
+@click.option("--csv-raw", is_flag=True,
+              help="CSV cells as scraped: do not neutralise cells that a spreadsheet would run "
+                   "as formulas (=, +, -, @).")
+@click.option("--contact", envvar="CRESCENT_CONTACT",
+              help="Who answers for the dataset, named in a bag's bag-info.txt and the "
+                   "datapackage.json (env CRESCENT_CONTACT).")
 @engine_option
 @data_option()
-def export(query, languages, sources, since, until, fmt, output, exact, manifest, engine,
-           data_dir) -> None:
-    """Export matching articles with all fields (JSON Lines or CSV), or their captures.
+def export(query, languages, sources, since, until, fmt, output, exact, manifest, csv_raw,
+           contact, engine, data_dir) -> None:
+    """Export matching articles with all fields: JSON Lines, CSV, Parquet, SQLite or a bag.
 
     \b
     crescent export --format csv --lang ru -o russian.csv
     crescent export 'Kızılay' --since 2025-01-01 > kizilay.jsonl
-    crescent export --format wacz --source icrc -o icrc.wacz
+    crescent export --format parquet -o articles.parquet
+    crescent export --format sqlite -o articles.db && datasette articles.db
+    crescent export --format bagit --source tgymj -o tgymj-bag
     """
     from archive import ArchiveStore
-    from archive.atomic import atomic_write, atomic_write_bytes
-    from archive.export import DatasetTally, DigestingWriter, RecordFilter, select, tally
-    from archive.export import manifest as dataset_manifest
-    from archive.export import selection as dataset_selection
+    from archive.export import ExportError, ExportJob, RecordFilter, export_to, select, stream_to
 
+    chosen = EXPORT_FORMATS[fmt]
+    require_archive(data_dir)
     if manifest and not output:
         raise CliError("--manifest needs -o FILE (the manifest describes a written file)")
-    require_archive(data_dir)
-    if fmt in CAPTURE_FORMATS and not output:
-        raise CliError(f"--format {fmt} needs -o FILE")
+    if not output and not chosen.stdout:
+        raise CliError(f"--format {fmt} needs -o {'DIR' if chosen.directory else 'FILE'}")
+    if csv_raw and fmt not in ("csv", "bagit"):
+        raise CliError("--csv-raw is for --format csv or bagit (the others keep text exactly)")
+    if output and chosen.directory and output.exists():
+        raise CliError(f"{output} already exists (--format {fmt} writes a new folder)")
+    if output and not chosen.directory and output.is_dir():
+        raise CliError(f"{output} is a folder (--format {fmt} writes a file)")
     check_sources(data_dir, tuple(sources))
     store = ArchiveStore(data_dir / "archive")
     flt = RecordFilter(tuple(languages or ()), tuple(sources), since, until)
-    records = select(store.iter_records(), flt)
+    records = select(store.stream_records(), flt)  # no list of the whole archive first
     engine_name = None
     if query:
         ids, engine_name = _matching_ids(data_dir, query, flt, engine=engine, exact=exact)
         records = (record for record in records if record["id"] in ids)
-    counted = DatasetTally()
-    records = tally(records, counted)
-    captured = None
-    if fmt in EXPORT_FORMATS:
-        write_records = EXPORT_FORMATS[fmt]
-    else:
-        def write_records(chosen, sink) -> None:
-            nonlocal captured
-            captured = write_capture_file(fmt, chosen, data_dir, sink, output.name)
+    selection = {"query": query, "exact": exact, "engine": engine_name,
+                 "languages": sorted(flt.languages), "sources": sorted(flt.sources),
+                 "since": since.isoformat() if since else None,
+                 "until": until.isoformat() if until else None}
+    job = ExportJob(selection=selection, version=_crescent_version(), data_dir=data_dir,
+                    contact=contact or _default_contact(), csv_raw=csv_raw,
+                    manifest=manifest is not False)
+    if chosen.directory:  # a bag holds the captures of its articles as WARC too
+        from archive.formats.captures import bag_payload
+
+        job.extra.append(bag_payload(data_dir, job))
     if not output:
-        write_records(records, sys.stdout)  # streamed: an export can be larger than memory
+        stream_to(records, fmt, sys.stdout, job)  # streamed: an export can be larger than memory
         return
-    writer: DigestingWriter | None = None
-
-    def write(handle) -> None:
-        nonlocal writer
-        writer = DigestingWriter(handle)
-        write_records(records, writer)
-
     try:
-        atomic_write(output, write)
+        result = export_to(records, fmt, output, job)
+    except ExportError as error:
+        raise CliError(str(error)) from None
     except OSError as error:
         raise DataError(f"cannot write {output}: {error.strerror or error}") from None
-    note = f"exported {counted.articles} article(s) to {escape(str(output))}"
-    if manifest is not False:
-        selection = dataset_selection(query=query, exact=exact, engine=engine_name, flt=flt)
-        described = dataset_manifest(file_name=output.name, fmt=fmt, writer=writer,
-                                     counted=counted, selection=selection,
-                                     version=_crescent_version())
-        if captured is not None:
-            described["captures"] = captured
-        manifest_path = output.with_name(f"{output.name}.manifest.json")
-        atomic_write_bytes(manifest_path, (json.dumps(described, ensure_ascii=False, indent=2)
-                                           + "\n").encode("utf-8"))
-        note += f" (manifest: {escape(manifest_path.name)})"
+    note = f"exported {result.articles} article(s) to {escape(str(output))}"
+    written = [f"{label}: {path.name if path.parent == output.parent else path.relative_to(output)}"
+               for label, path in (("manifest", result.manifest),
+                                   ("datapackage", result.datapackage)) if path]
+    if written:
+        note += f" ({escape(', '.join(written))})"
     Console(stderr=True).print(note)
 
 
-CAPTURE_FORMATS = ("warc", "wacz")
+def _default_contact() -> str:
+    from crawler.settings import CRESCENT_CONTACT
 
-
-def write_capture_file(fmt: str, records, data_dir: Path, sink, name: str) -> dict[str, Any]:
-    """Write the captures of ``records`` as WARC or WACZ; what was written, for the manifest."""
-    from archive.wacz_export import write_wacz
-    from archive.warc import write_captures
-
-    info = {"operator": _contact(), "description": "captures of articles exported by crescent"}
-    if fmt == "wacz":
-        tally = write_wacz(records, data_dir, sink, title=f"crescent: {name}", info=info)
-    else:
-        tally = write_captures(records, data_dir, sink, name=name, info=info)
-    return {"written": tally.written, "without_capture": tally.without_capture,
-            "unreadable": tally.unreadable}
-
-
-def _contact() -> str:
-    from crawler import settings
-
-    return settings.CRESCENT_CONTACT
+    return CRESCENT_CONTACT
 
 
 def _crescent_version() -> str:

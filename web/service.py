@@ -18,16 +18,8 @@ from typing import Any
 
 from archive import ArchiveStore
 from archive.diff import word_diff
-from archive.export import (
-    FORMATS,
-    DatasetTally,
-    DigestingWriter,
-    RecordFilter,
-    manifest,
-    select,
-    selection,
-    tally,
-)
+from archive.export import FORMATS, ExportJob, RecordFilter, export_to, select, selection
+from archive.formats.captures import bag_payload
 from archive.reprints import Reprints
 from search import Engine, EngineError, Filters, QueryError, facets, search, timeline
 from search.query import Results
@@ -214,22 +206,25 @@ class Service:
                 ids = matching_ids(self.data_dir, sel.text, sel.filters(), engine=engine,
                                    exact=sel.exact)
             records = (record for record in records if record["id"] in ids)
-        counted = DatasetTally()
         name = f"crescent-export.{fmt}"
+        job = ExportJob(selection=selection(query=sel.query or None, exact=sel.exact,
+                                            engine=engine.name, flt=flt),
+                        version=crescent_version(), data_dir=self.data_dir)
+        if FORMATS[fmt].directory:  # a bag holds its articles' captures too, as the CLI's
+            job.extra.append(bag_payload(self.data_dir, job))
         descriptor, temp_name = tempfile.mkstemp(prefix="crescent-export-", suffix=".zip")
         try:
-            with os.fdopen(descriptor, "wb") as handle, zipfile.ZipFile(
-                    handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-                with archive.open(name, "w", force_zip64=True) as member:
-                    writer = DigestingWriter(member)
-                    FORMATS[fmt](tally(records, counted), writer)
-                described = manifest(
-                    file_name=name, fmt=fmt, writer=writer, counted=counted,
-                    selection=selection(query=sel.query or None, exact=sel.exact,
-                                        engine=engine.name, flt=flt),
-                    version=crescent_version())
-                archive.writestr(f"{name}.manifest.json",
-                                 json.dumps(described, ensure_ascii=False, indent=2) + "\n")
+            # Every format through the export library (the CLI's own code), written to a
+            # scratch folder, then zipped with its manifest (and datapackage.json).
+            with tempfile.TemporaryDirectory(prefix="crescent-export-") as scratch:
+                result = export_to(records, fmt, Path(scratch, name), job)
+                described = json.loads(result.manifest.read_text("utf-8")) \
+                    if result.manifest else {}
+                with os.fdopen(descriptor, "wb") as handle, zipfile.ZipFile(
+                        handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                    for path in sorted(Path(scratch).rglob("*")):
+                        if path.is_file():
+                            archive.write(path, path.relative_to(scratch).as_posix())
         except BaseException:
             Path(temp_name).unlink(missing_ok=True)
             raise
