@@ -280,7 +280,13 @@ def test_bag_validates_and_fails_after_one_changed_byte(data, records, tmp_path)
     assert {p.name for p in bag.iterdir()} >= {
         "bagit.txt", "bag-info.txt", "manifest-sha256.txt", "manifest-sha512.txt", "data"}
     payload = {p.relative_to(bag / "data").as_posix() for p in (bag / "data").rglob("*")}
-    assert payload == {"articles.jsonl", "articles.csv", "manifest.json", "datapackage.json"}
+    assert payload == {"articles.jsonl", "articles.csv", "manifest.json", "datapackage.json",
+                       "captures.warc.gz"}
+    from warcio.archiveiterator import ArchiveIterator
+
+    with open(bag / "data" / "captures.warc.gz", "rb") as handle:  # the articles' captures
+        kinds = [record.rec_type for record in ArchiveIterator(handle)]
+    assert kinds[0] == "warcinfo"  # these records were archived without captures
 
     selected = {i for i, r in records.items() if r["published"][:10] >= "2020-01-01"}
     jsonl = [json.loads(line) for line in
@@ -290,7 +296,8 @@ def test_bag_validates_and_fails_after_one_changed_byte(data, records, tmp_path)
     manifest = json.loads((bag / "data" / "manifest.json").read_text("utf-8"))
     assert manifest["format"] == "bagit" and manifest["articles"] == len(selected)
     assert "OWASP" in manifest["csv_cells"]
-    assert {f["name"] for f in manifest["files"]} == {"articles.jsonl", "articles.csv"}
+    assert {f["name"] for f in manifest["files"]} == {"articles.jsonl", "articles.csv",
+                                                      "captures.warc.gz"}
 
     info = (bag / "bag-info.txt").read_text("utf-8")
     published = sorted(records[i]["published"] for i in selected)

@@ -36,7 +36,9 @@ def field(column: Column, fmt: str) -> dict[str, Any]:
     if text:
         described["description"] = text
     constraints: dict[str, Any] = {}
-    if column.required:
+    # An empty list is an empty CSV cell, which Table Schema reads as missing: a list column is
+    # always there, but "required" cannot say so in CSV.
+    if column.required and not (column.kind == "list" and fmt == "csv"):
         constraints["required"] = True
     if kind == "string":
         constraints |= {k: column.spec[k] for k in TEXT_CONSTRAINTS if k in column.spec}
