@@ -1,0 +1,1 @@
+"""Watches, alerts, scheduled crawls and source health: what tells communications teams."""
