@@ -231,13 +231,17 @@ def _batch_for_watch(data_dir: Path, watch: Watch, state: State, matcher: Matche
             touched[target] = found
         return touched[target]
 
+    records = {}
     for article_id in candidates:
         hit = hits.get(article_id)
-        if hit is None:
-            continue
-        record = _read_record(data_dir, hit.path)
-        if record is None or record.get("id") != article_id:
-            continue  # journaled, then killed before its file was written: next crawl
+        record = _read_record(data_dir, hit.path) if hit is not None else None
+        if record is not None and record.get("id") == article_id:
+            records[article_id] = record  # (a journaled id without its file: a killed write)
+    # An original found in the same batch as its reprint becomes the alert, whichever of the
+    # two the crawl archived first.
+    order = sorted(records, key=lambda i: records[i].get("duplicate_of") in records)
+    for article_id in order:
+        record = records[article_id]
         original = record.get("duplicate_of")
         target = alert_of(original) if original else None
         if target is None:
@@ -405,6 +409,8 @@ def deliver_pending(data_dir: Path, watches: list[Watch], state: State, *,
                 break
             shown[name] = entries[:room]
             room -= len(shown[name])
+        # Sections in the subject's order: most mentions first.
+        shown = dict(sorted(shown.items(), key=lambda item: (-len(item[1]), item[0])))
         counts = {name: len(entries) for name, entries in shown.items()}
         subject = subject_of(counts)
         body = digest_html(shown, by_name, data_dir)
