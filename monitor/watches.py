@@ -196,6 +196,9 @@ def _from_table(table: dict[str, Any]) -> Watch:
 
 def _key_in(message: str, table: dict[str, Any]) -> str:
     """Which key an error is about, to point at its line."""
+    unknown = re.match(r"unknown key\(s\) ([^\s,]+)", message)
+    if unknown:
+        return unknown[1]
     for key, words in (("notify", ("URL", "notify")), ("languages", ("language",)),
                        ("sources", ("source",)), ("query", ("query", "field", "quotes",
                                                              "parenthes")),
