@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint system-packages bench-extract bench-search bench-crawl clean
+.PHONY: demo test test-fast lint system-packages bench-extract bench-search bench-crawl bench-watch \
+	clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +42,10 @@ lint: $(STAMP)
 
 bench-search: $(STAMP)
 	$(BIN)/python -m benchmarks.search
+
+# 100 watches on a 100,000-article archive after 1,000 new articles; target ≤ 3 s per engine.
+bench-watch: $(STAMP)
+	$(BIN)/python -m benchmarks.watch
 
 # Pages the size of real news pages (the eval pages average 245 KiB), then the bare replica pages.
 bench-crawl: $(BENCH_STAMP)

@@ -30,6 +30,7 @@ class Entry:
     at: str  # UTC, ISO 8601, when the archive took it
     source: str = ""
     duplicate_of: str = ""
+    path: str = ""  # the article file, relative to DATA/archive, when it was written
 
 
 def journal_path(archive_root: Path) -> Path:
@@ -49,6 +50,8 @@ def append(path: Path, entry: Entry) -> None:
         fields["source"] = entry.source
     if entry.duplicate_of:
         fields["duplicate_of"] = entry.duplicate_of
+    if entry.path:
+        fields["path"] = entry.path
     line = (json.dumps(fields, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
@@ -100,7 +103,8 @@ def _parse(raw: bytes) -> Entry | None:
         fields = json.loads(raw)
         entry = Entry(kind=str(fields["kind"]), id=str(fields["id"]), at=str(fields["at"]),
                       source=str(fields.get("source", "")),
-                      duplicate_of=str(fields.get("duplicate_of", "")))
+                      duplicate_of=str(fields.get("duplicate_of", "")),
+                      path=str(fields.get("path", "")))
     except (ValueError, KeyError, TypeError):
         return None
     return entry if entry.kind in ("new", "duplicate") else None

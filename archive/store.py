@@ -170,7 +170,8 @@ class ArchiveStore:
             # Journaled before the file is written: a kill in between never hides a new article
             # from the watches (see archive/journal.py).
             journal.append(journal.journal_path(self.root),
-                           journal.Entry("new", record["id"], journal.now_utc(), record["source"]))
+                           journal.Entry("new", record["id"], journal.now_utc(), record["source"],
+                                         path=self.relative(target)))
         else:
             version = int(current.get("version", 1))
             record["version"] = version + 1

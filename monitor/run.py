@@ -15,6 +15,8 @@ do), so the index is not being written while the watches read it.
 from __future__ import annotations
 
 import html
+import re
+import shutil
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,7 +28,7 @@ from whoosh import query as wq
 from archive import journal
 from monitor import feeds, notify
 from monitor.state import State
-from monitor.watches import Watch, WatchError, find, load_watches
+from monitor.watches import Watch, WatchError, find, load_watches, parsed_query
 
 BATCH = 1000  # journal entries matched (and recorded) at a time
 LATE_AFTER = timedelta(days=7)  # published this long before it was archived: "found late"
@@ -97,71 +99,88 @@ def now_utc() -> str:
 
 
 # --- matching --------------------------------------------------------------------------------
+SCRATCH = "state/watch-batch"  # the batch's own small index, under DATA (removed after a run)
+PATH_RE = re.compile(r"^[a-z0-9_]{1,64}/\d{4}/\d{2}/[0-9a-f]{16}\.json$")
+
+
 class Matcher:
-    """Runs watch queries on a set of article ids through the engine interface."""
+    """Runs watch queries on one batch of new articles through the engine interface.
+
+    The batch's articles are indexed on their own, by the data directory's engine, in a scratch
+    index: every watch query then runs on 1,000 documents instead of the whole archive (a query
+    restricted to a thousand ids costs Whoosh ~3 s a watch on 100,000 articles). Matching is
+    the same as `crescent search`'s: same analysis, same parsed query, same engine.
+    """
 
     def __init__(self, data_dir: Path, engine: str | None = None) -> None:
-        from search.engine import open_engine
+        from search.engine import configured_engine
 
         self.data_dir = Path(data_dir)
-        self.engine = open_engine(self.data_dir, engine)
-        self.engine_name = engine
-        self._parsed: dict[tuple[str, bool], wq.Query] = {}
+        self.engine_name = engine or configured_engine(self.data_dir)
+        self.scratch = self.data_dir / SCRATCH
+        self.records: dict[str, dict[str, Any]] = {}
+        self.paths: dict[str, str] = {}
+        self._store = None
+        self.engine = None
 
     def parsed(self, watch: Watch) -> wq.Query:
-        from search.query import parse_query
+        return parsed_query(watch.query, watch.exact)
 
-        key = (watch.query, watch.exact)
-        if key not in self._parsed:
-            self._parsed[key] = parse_query(watch.query, watch.exact)
-        return self._parsed[key]
+    def _path(self, entry: journal.Entry) -> str | None:
+        """Where a journaled article is now: as journaled, else found by walking the archive
+        (its month moved, or the journal line predates paths)."""
+        if PATH_RE.match(entry.path) and (self.data_dir / "archive" / entry.path).is_file():
+            return entry.path
+        if self._store is None:
+            from archive.store import ArchiveStore
 
-    def _run(self, query: wq.Query, ids: list[str], filters) -> dict[str, Any]:
-        found = {}
-        for start in range(0, len(ids), BATCH):
-            chunk = ids[start:start + BATCH]
-            restricted = wq.And([query, wq.Or([wq.Term("id", i) for i in chunk])])
-            page = self.engine.search(restricted, filters, limit=len(chunk), page=1,
-                                      sort="date")
-            found.update((hit.id, hit) for hit in page.hits)
-        return found
+            self._store = ArchiveStore(self.data_dir / "archive")
+        found = self._store.path_of(entry.id)
+        return self._store.relative(found) if found else None
 
-    def indexed(self, ids: list[str]) -> set[str]:
-        from search.engine import Filters
-
-        if not ids or not self.engine.exists():
-            return set()
-        return set(self._run(wq.Every(), ids, Filters()))
-
-    def matches(self, watch: Watch, ids: list[str]) -> dict[str, Any]:
-        """Of ``ids``, those ``watch`` matches → the engine's stored hit."""
-        from search.engine import Filters
-
-        if not ids:
-            return {}
-        filters = Filters(languages=tuple(watch.languages), sources=tuple(watch.sources))
-        return self._run(self.parsed(watch), ids, filters)
-
-    def index_missing(self, ids: list[str]) -> int:
-        """Index archived articles the index lacks (a crawl killed before indexing them)."""
-        from archive.store import ArchiveStore
-        from search.engine import engines_to_update, open_engine
+    def load(self, entries: list[journal.Entry]) -> None:
+        """Read the batch's new articles and index them in a fresh scratch index."""
+        from search.engine import open_engine
         from search.index import document_for
 
-        missing = [i for i in ids if i not in self.indexed(ids)]
-        if not missing:
-            return 0
-        store = ArchiveStore(self.data_dir / "archive")
+        self.close()
+        self.records, self.paths = {}, {}
         documents = []
-        for article_id in missing:
-            path = store.path_of(article_id)
-            if path is not None:
-                documents.append(document_for(store.read(path), store.relative(path)))
-        if documents:
-            for engine in engines_to_update(self.data_dir):
-                engine.update(documents)
-            self.engine = open_engine(self.data_dir, self.engine_name)  # see the new commit
-        return len(documents)
+        for entry in entries:
+            if entry.kind != "new" or entry.id in self.records:
+                continue
+            relative = self._path(entry)
+            record = _read_record(self.data_dir, relative) if relative else None
+            if record is None or record.get("id") != entry.id:
+                continue  # journaled, then killed before its file was written: next crawl
+            try:
+                documents.append(document_for(record, relative))
+            except (KeyError, TypeError, ValueError):
+                continue  # not a valid article (`crescent check` names it)
+            self.records[entry.id], self.paths[entry.id] = record, relative
+        if not documents:
+            return
+        engine_class = type(open_engine(self.data_dir, self.engine_name))  # opens nothing
+        engine_class(self.scratch).rebuild(documents)
+        self.engine = engine_class(self.scratch)
+
+    def matches(self, watch: Watch, ids: list[str]) -> set[str]:
+        """Of ``ids`` (in the loaded batch), those ``watch`` matches."""
+        from search.engine import Filters
+
+        wanted = set(ids) & set(self.records)
+        if not wanted or self.engine is None:
+            return set()
+        filters = Filters(languages=tuple(watch.languages), sources=tuple(watch.sources))
+        page = self.engine.search(self.parsed(watch), filters, limit=len(self.records), page=1,
+                                  sort="date")
+        return {hit.id for hit in page.hits} & wanted
+
+    def close(self) -> None:
+        self.engine = None
+        shutil.rmtree(self.scratch, ignore_errors=True)
+        for leftover in self.scratch.parent.glob(f"{self.scratch.name}.*"):  # .new / .old
+            shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _read_record(data_dir: Path, relative: str) -> dict[str, Any] | None:
@@ -231,12 +250,7 @@ def _batch_for_watch(data_dir: Path, watch: Watch, state: State, matcher: Matche
             touched[target] = found
         return touched[target]
 
-    records = {}
-    for article_id in candidates:
-        hit = hits.get(article_id)
-        record = _read_record(data_dir, hit.path) if hit is not None else None
-        if record is not None and record.get("id") == article_id:
-            records[article_id] = record  # (a journaled id without its file: a killed write)
+    records = {i: matcher.records[i] for i in candidates if i in hits}
     # An original found in the same batch as its reprint becomes the alert, whichever of the
     # two the crawl archived first.
     order = sorted(records, key=lambda i: records[i].get("duplicate_of") in records)
@@ -327,20 +341,30 @@ def _match_all(data_dir: Path, watches: list[Watch], state: State, places: dict[
                engine: str | None, record: bool, at: str) -> None:
     low = min(places.values())
     if low >= end:
+        if record:
+            state.ran(places, at)
         return
     matcher = Matcher(data_dir, engine)
+    try:
+        _match_batches(data_dir, watches, state, places, results, changed, path, end, matcher,
+                       record, at, low)
+    finally:
+        matcher.close()
+    if record:
+        state.ran(places, at)
+
+
+def _match_batches(data_dir: Path, watches: list[Watch], state: State, places: dict[str, int],
+                   results: dict[str, WatchResult], changed: set[str], path: Path, end: int,
+                   matcher: Matcher, record: bool, at: str, low: int) -> None:
     position = low
     while position < end:
         batch = [(e, p) for e, p in journal.read_from(path, position, limit=BATCH) if p <= end]
         if not batch:
             break
         batch_end = batch[-1][1]
-        ids = list(dict.fromkeys(e.id for e, _p in batch if e.kind == "new"))
-        if ids and not matcher.engine.exists():
-            raise MonitorError(f"no {matcher.engine.name} index in {data_dir}: build it with "
-                               f"`crescent reindex --data {data_dir}`")
-        if record and ids:
-            matcher.index_missing(ids)
+        matcher.load([e for e, p in batch if p > low])
+        runs = []
         for watch in watches:
             place = places[watch.name]
             if place >= batch_end:
@@ -354,16 +378,13 @@ def _match_all(data_dir: Path, watches: list[Watch], state: State, places: dict[
             result.looked_at += looked
             if new or folded:
                 changed.add(watch.name)
-            if record:
-                state.record_run(watch.name, cursor=batch_end, at=at, new=new, folded=folded,
-                                 updated=updated, destinations=list(watch.notify))
+            runs.append({"name": watch.name, "cursor": batch_end, "new": new,
+                         "folded": folded, "updated": updated,
+                         "destinations": list(watch.notify)})
             places[watch.name] = batch_end
+        if record:  # the batch's alerts and places of every watch, in one transaction
+            state.record_batch(runs, at)
         position = batch_end
-    if record:
-        for watch in watches:  # a watch with nothing new still ran now
-            with state.transaction() as db:
-                db.execute("UPDATE watch SET last_run=?, cursor=MAX(cursor, ?) WHERE name=?",
-                           (at, places[watch.name], watch.name))
 
 
 # --- delivery --------------------------------------------------------------------------------

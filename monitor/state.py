@@ -148,27 +148,39 @@ class State:
     def count(self, watch: str) -> int:
         return self.db.execute("SELECT COUNT(*) FROM alert WHERE watch=?", (watch,)).fetchone()[0]
 
-    def record_run(self, name: str, *, cursor: int, at: str, new: list[dict[str, Any]],
-                   folded: list[tuple[str, str]], updated: list[dict[str, Any]],
-                   destinations: list[str]) -> None:
-        """One watch's run, all or nothing: its new alerts (queued for each destination), the
-        reprints folded into alerts, alerts whose entry changed, and its new place."""
+    def record_batch(self, runs: list[dict[str, Any]], at: str) -> None:
+        """Watches' runs over one batch of the journal, all or nothing. Each run names the
+        watch, its new alerts (queued for each of its destinations), the reprints folded into
+        alerts, alerts whose entry changed, and its new place (cursor)."""
         with self.transaction() as db:
-            seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM alert WHERE watch=?",
-                             (name,)).fetchone()[0]
-            for entry in new:
-                seq += 1
-                db.execute("INSERT OR IGNORE INTO alert (watch, article_id, found_at, seq, entry) "
-                           "VALUES (?, ?, ?, ?, ?)",
-                           (name, entry["id"], at, seq, json.dumps(entry, ensure_ascii=False)))
-                db.executemany("INSERT OR IGNORE INTO outbox (watch, article_id, destination) "
-                               "VALUES (?, ?, ?)", [(name, entry["id"], d) for d in destinations])
-            db.executemany("INSERT OR IGNORE INTO folded (watch, article_id, into_id) "
-                           "VALUES (?, ?, ?)", [(name, a, b) for a, b in folded])
-            for entry in updated:
-                db.execute("UPDATE alert SET entry=? WHERE watch=? AND article_id=?",
-                           (json.dumps(entry, ensure_ascii=False), name, entry["id"]))
-            db.execute("UPDATE watch SET cursor=?, last_run=? WHERE name=?", (cursor, at, name))
+            for run in runs:
+                self._record(db, at=at, **run)
+
+    def _record(self, db: sqlite3.Connection, *, name: str, cursor: int, at: str,
+                new: list[dict[str, Any]], folded: list[tuple[str, str]],
+                updated: list[dict[str, Any]], destinations: list[str]) -> None:
+        seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM alert WHERE watch=?",
+                         (name,)).fetchone()[0]
+        for entry in new:
+            seq += 1
+            db.execute("INSERT OR IGNORE INTO alert (watch, article_id, found_at, seq, entry) "
+                       "VALUES (?, ?, ?, ?, ?)",
+                       (name, entry["id"], at, seq, json.dumps(entry, ensure_ascii=False)))
+            db.executemany("INSERT OR IGNORE INTO outbox (watch, article_id, destination) "
+                           "VALUES (?, ?, ?)", [(name, entry["id"], d) for d in destinations])
+        db.executemany("INSERT OR IGNORE INTO folded (watch, article_id, into_id) "
+                       "VALUES (?, ?, ?)", [(name, a, b) for a, b in folded])
+        for entry in updated:
+            db.execute("UPDATE alert SET entry=? WHERE watch=? AND article_id=?",
+                       (json.dumps(entry, ensure_ascii=False), name, entry["id"]))
+        db.execute("UPDATE watch SET cursor=MAX(cursor, ?), last_run=? WHERE name=?",
+                   (cursor, at, name))
+
+    def ran(self, places: dict[str, int], at: str) -> None:
+        """Every watch of a run ran now, at its place (a watch with nothing new too)."""
+        with self.transaction() as db:
+            db.executemany("UPDATE watch SET last_run=?, cursor=MAX(cursor, ?) WHERE name=?",
+                           [(at, place, name) for name, place in places.items()])
 
     # --- outbox -------------------------------------------------------------------------
     def pending(self, watches: Iterable[str]) -> dict[str, dict[str, list[dict[str, Any]]]]:

@@ -14,6 +14,7 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -104,10 +105,17 @@ def known_sources(data_dir: Path, wanted: Iterable[str] = ()) -> set[str]:
     return known
 
 
+@lru_cache(maxsize=1024)
+def parsed_query(text: str, exact: bool):
+    """A watch query's tree, parsed once per process (checking and matching both need it)."""
+    from search.query import parse_query
+
+    return parse_query(text, exact)
+
+
 def check_watch(watch: Watch, data_dir: Path, *, others: Iterable[str] = ()) -> None:
     """Raise WatchError naming the first problem: name, query, languages, sources, URLs."""
     from search.engine import QueryError
-    from search.query import parse_query
 
     if not isinstance(watch.name, str) or not NAME_RE.match(watch.name):
         raise WatchError(f"bad watch name {watch.name!r}: letters, digits, '.', '-', '_', "
@@ -118,7 +126,7 @@ def check_watch(watch: Watch, data_dir: Path, *, others: Iterable[str] = ()) -> 
     if not isinstance(watch.query, str) or not watch.query.strip():
         raise WatchError(f"watch {watch.name!r}: empty query")
     try:
-        parse_query(watch.query, watch.exact)
+        parsed_query(watch.query, watch.exact)
     except QueryError as error:
         raise WatchError(f"watch {watch.name!r}: {error}") from None
     languages = known_languages()
