@@ -353,12 +353,51 @@ def demo(data_dir: Path, keep: bool) -> None:
         plan = CrawlPlan(sources=list(REPLICA_SOURCES),
                          base_urls={name: s.base_url for name, s in servers.items()})
         results = _locked_crawl(plan, data_dir)
-    print_crawl_summary(results)
-    for language, query in DEMO_QUERIES:
-        out.rule(f"search ({language}): {query}")
-        _print_results(data_dir, query, limit=3)
+        print_crawl_summary(results)
+        for language, query in DEMO_QUERIES:
+            out.rule(f"search ({language}): {query}")
+            _print_results(data_dir, query, limit=3)
+        _demo_monitoring(data_dir, servers, plan, out)
     out.print(f"demo finished in {time.monotonic() - started:.1f} s; data in {data_dir}/ — try "
               f"`crescent search --data {data_dir} 'Aslanov'`")
+
+
+DEMO_WATCHES = (("Kızılay", "Kızılay"), ("Aslanov", "Aslanov"))
+
+
+def _demo_monitoring(data_dir: Path, servers, plan, out: Console) -> None:
+    """The monitoring act: watches are added, the replicas publish the next day's news, a
+    second crawl runs the watches; print the alert they would send and the feeds."""
+    import subprocess
+
+    from crawler.demo import publish_next_day
+    from monitor.run import create, describe, subject_of
+    from monitor.watches import Watch, WatchError
+
+    out.rule("monitoring: watches report what is new")
+    for name, query in DEMO_WATCHES:
+        with contextlib.suppress(WatchError):  # --keep: the watch is there already
+            create(data_dir, Watch(name=name, query=query))
+        out.print(f"crescent watch add {escape(name)} {escape(query)}")
+    published = publish_next_day(servers)
+    out.print(f"the next day: the replicas publish {len(published)} new article(s); "
+              "`crescent crawl` again (it runs the watches) …")
+    # Twisted's reactor runs once per process: the second crawl is a process of its own.
+    bases = [arg for name, url in plan.base_urls.items() for arg in ("--base-url", f"{name}={url}")]
+    subprocess.run([sys.executable, "-m", "cli", "crawl", *plan.sources, *bases,
+                    "--data", str(data_dir)], check=False)
+    shown = [describe(data_dir, name) for name, _query in DEMO_WATCHES]
+    counts = {info["name"]: info["alerts"] for info in shown if info["alerts"]}
+    if not counts:
+        out.print("the watches found nothing new")
+        return
+    out.print(f"\nthe alert a --notify destination gets: [bold]{escape(subject_of(counts))}[/]")
+    for info in shown:
+        if info["alerts"]:
+            out.print(f"[bold]{escape(info['name'])}[/]")
+            _print_alerts(info["latest"])
+    for info in shown:
+        out.print(f"feed of {escape(info['name'])}: {escape(info['feed'])}")
 
 
 # --- extract -------------------------------------------------------------------------------

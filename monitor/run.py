@@ -15,6 +15,7 @@ do), so the index is not being written while the watches read it.
 from __future__ import annotations
 
 import html
+import os
 import re
 import shutil
 import time
@@ -99,7 +100,7 @@ def now_utc() -> str:
 
 
 # --- matching --------------------------------------------------------------------------------
-SCRATCH = "state/watch-batch"  # the batch's own small index, under DATA (removed after a run)
+SCRATCH = "state/watch-batch"  # + "-PID": a run's small index of its batch (removed after it)
 PATH_RE = re.compile(r"^[a-z0-9_]{1,64}/\d{4}/\d{2}/[0-9a-f]{16}\.json$")
 
 
@@ -117,9 +118,11 @@ class Matcher:
 
         self.data_dir = Path(data_dir)
         self.engine_name = engine or configured_engine(self.data_dir)
-        self.scratch = self.data_dir / SCRATCH
+        self.scratch = self.data_dir / f"{SCRATCH}-{os.getpid()}"
+        _remove_dead_scratch(self.scratch.parent)
         self.records: dict[str, dict[str, Any]] = {}
         self.paths: dict[str, str] = {}
+        self.newest: dict[str, str] = {}
         self._store = None
         self.engine = None
 
@@ -158,6 +161,11 @@ class Matcher:
             except (KeyError, TypeError, ValueError):
                 continue  # not a valid article (`crescent check` names it)
             self.records[entry.id], self.paths[entry.id] = record, relative
+        self.newest = {}  # source → the latest publication time among the batch's articles
+        for record in self.records.values():
+            source, published = str(record.get("source")), str(record.get("published") or "")
+            if feeds.parse_time(published) > feeds.parse_time(self.newest.get(source)):
+                self.newest[source] = published
         if not documents:
             return
         engine_class = type(open_engine(self.data_dir, self.engine_name))  # opens nothing
@@ -183,6 +191,21 @@ class Matcher:
             shutil.rmtree(leftover, ignore_errors=True)
 
 
+def _remove_dead_scratch(folder: Path) -> None:
+    """Scratch indexes left by runs that were killed (their process is gone)."""
+    prefix = Path(SCRATCH).name + "-"
+    for path in folder.glob(f"{prefix}*") if folder.is_dir() else ():
+        pid = path.name[len(prefix):].split(".")[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except PermissionError:
+            pass  # another user's live process
+
+
 def _read_record(data_dir: Path, relative: str) -> dict[str, Any] | None:
     import json
 
@@ -193,9 +216,14 @@ def _read_record(data_dir: Path, relative: str) -> dict[str, Any] | None:
     return record if isinstance(record, dict) else None
 
 
-def make_entry(record: dict[str, Any], archived_at: str, snippet: str) -> dict[str, Any]:
+def make_entry(record: dict[str, Any], archived_at: str, snippet: str,
+               newest: str | None = None) -> dict[str, Any]:
+    """An alert. "Found late": published over a week before it was archived and before the
+    newest article its source published in the same batch (a crawl of a site's archive
+    pages is not all late)."""
     published = str(record.get("published") or "")
-    late = feeds.parse_time(archived_at) - feeds.parse_time(published) > LATE_AFTER
+    reference = min(feeds.parse_time(archived_at), feeds.parse_time(newest or archived_at))
+    late = reference - feeds.parse_time(published) > LATE_AFTER
     return {
         "id": record["id"], "url": str(record.get("url", ""))[:2000],
         "title": str(record.get("title", ""))[:TITLE_CHARS],
@@ -274,7 +302,8 @@ def _batch_for_watch(data_dir: Path, watch: Watch, state: State, matcher: Matche
             snippets = SnippetMatcher(matcher.parsed(watch))
         snippet = make_snippet(str(record.get("text", ""))[:200_000],
                                str(record.get("language", "")), snippets)
-        entry = make_entry(record, archived_at[article_id], snippet)
+        entry = make_entry(record, archived_at[article_id], snippet,
+                           matcher.newest.get(str(record.get("source"))))
         if original:
             entry["reprint_of"] = original
         new.append(entry)

@@ -134,6 +134,8 @@ def test_feeds_read_by_feedparser_link_to_the_articles(day_two):
         assert {tag.term for tag in entry.tags} == {"anadolu", "tr"}
     late = next(e for e in kizilay.entries if e.title == LATE)
     assert late.published.startswith("2024-02-06") and "found late" in late.content[0].value
+    fresh = next(e for e in kizilay.entries if e.title == VAN)  # as new as its source's news
+    assert "found late" not in fresh.content[0].value
     aslanov = feedparser.parse(day_two.data / "feeds" / "Aslanov.atom")
     [entry] = aslanov.entries
     assert not aslanov.bozo and entry.title == ASLANOV
@@ -230,3 +232,5 @@ def test_kill_9_while_delivering_repeats_at_most_that_message(day_one, servers, 
         time.sleep(0.1)
         assert crescent("watch", "run", data=data).returncode == 0
         assert len(hook.bodies) == 2
+    assert not list((data / "state").glob("watch-batch*"))  # the killed run's scratch is gone
+    assert not list(data.rglob("*.tmp"))
