@@ -48,12 +48,16 @@ bench-search: $(STAMP)
 bench-web: $(STAMP)
 	$(BIN)/python -m benchmarks.web
 
-# Copies of the evaluation pages (1,000 articles, read from $(EVAL) at run time), then the bare
-# replica pages (information: 8 KiB pages flatter no one's extractor).
 # Time and peak memory of each export format over 100,000 synthetic articles.
 bench-export: $(STAMP)
 	$(BIN)/python -m benchmarks.export
 
+# 100 watches on a 100,000-article archive after 1,000 new articles; target ≤ 3 s per engine.
+bench-watch: $(STAMP)
+	$(BIN)/python -m benchmarks.watch
+
+# Copies of the evaluation pages (1,000 articles, read from $(EVAL) at run time), then the bare
+# replica pages (information: 8 KiB pages flatter no one's extractor).
 bench-crawl: $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks.crawl --real $(EVAL) --articles 1000
 	$(BIN)/python -m benchmarks.crawl --articles 2000 --no-stages

@@ -172,9 +172,11 @@ def main() -> None:
 @click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Override a setting, e.g. -s DOWNLOAD_TIMEOUT=10 (see README, Limits).")
 @frontier_option(help="Share the frontier in Redis: `crescent worker` processes fetch the pages.")
+@click.option("--no-watches", is_flag=True,
+              help="Do not run the watches on what this crawl archived.")
 @data_option()
 def crawl(sources, all_sources, base_urls, site, article_pattern, languages, since, refresh,
-          resume, no_wait, contact, warc, overrides, frontier, data_dir) -> None:
+          resume, no_wait, contact, warc, overrides, frontier, no_watches, data_dir) -> None:
     """Crawl sources (or --site URL) into the archive and index.
 
     \b
@@ -215,14 +217,39 @@ def crawl(sources, all_sources, base_urls, site, article_pattern, languages, sin
         extra["CRESCENT_CONTACT"] = contact  # also named in each WARC file's warcinfo
     if warc:
         extra["CRESCENT_WARC"] = warc
+    watched: list = []
     results = _locked_crawl(plan, data_dir, wait=not no_wait, languages=languages, since=since,
                             refresh=refresh, resume=resume, extra_settings=extra,
-                            frontier=frontier)
+                            frontier=frontier,
+                            then=None if no_watches else lambda: watched.append(
+                                _watches_after_crawl(data_dir)))
     print_crawl_summary(results)
+    for report in watched:
+        _print_watches_after_crawl(report)
 
 
-def _locked_crawl(plan, data_dir: Path, *, wait: bool = True, **kwargs):
-    """Hold the data directory's crawl lock, bring the index in line, then crawl."""
+def _watches_after_crawl(data_dir: Path):
+    """Run every watch on what the crawl archived; a broken watch file or a destination that
+    is down is said, never a failed crawl (the crawl's articles are archived already)."""
+    from monitor.run import MonitorError, run_watches
+    from monitor.watches import WatchError
+
+    try:
+        return run_watches(data_dir)
+    except (WatchError, MonitorError) as error:
+        return f"watches not run: {error}"
+
+
+def _print_watches_after_crawl(report) -> None:
+    if isinstance(report, str):
+        console().print(f"[bold red]{escape(report)}[/]")
+    elif report.watches:
+        print_watch_report(report)
+
+
+def _locked_crawl(plan, data_dir: Path, *, wait: bool = True, then=None, **kwargs):
+    """Hold the data directory's crawl lock, bring the index in line, then crawl (and call
+    ``then()`` still holding the lock: the watches run on what the crawl archived)."""
     from archive.lock import LockedError, crawl_lock
     from archive.store import ArchiveStore
     from crawler.maintenance import repair_index_if_behind
@@ -239,6 +266,8 @@ def _locked_crawl(plan, data_dir: Path, *, wait: bool = True, **kwargs):
                 note(f"the index was behind the archive: rebuilt it ({repaired} articles)")
             results = _run_with_progress(plan, data_dir, on_note=note, store=store, **kwargs)
             _record_health(data_dir, results, note)
+            if then is not None:
+                then()
             return results
     except LockedError as error:
         raise CliError(f"{error}; try again later or drop --no-wait") from None
@@ -501,15 +530,54 @@ def demo(data_dir: Path, keep: bool, then_serve: bool, port: int) -> None:
         plan = CrawlPlan(sources=list(REPLICA_SOURCES),
                          base_urls={name: s.base_url for name, s in servers.items()})
         results = _locked_crawl(plan, data_dir)
-    print_crawl_summary(results)
-    for language, query in DEMO_QUERIES:
-        out.rule(f"search ({language}): {query}")
-        _print_results(data_dir, query, limit=3)
+        print_crawl_summary(results)
+        for language, query in DEMO_QUERIES:
+            out.rule(f"search ({language}): {query}")
+            _print_results(data_dir, query, limit=3)
+        _demo_monitoring(data_dir, servers, plan, out)
     out.print(f"demo finished in {time.monotonic() - started:.1f} s; data in {data_dir}/ — try "
               f"`crescent search --data {data_dir} 'Aslanov'`"
               + ("" if then_serve else f" or `crescent serve --data {data_dir}`"))
     if then_serve:
         _serve(data_dir, host="127.0.0.1", port=port)
+
+
+DEMO_WATCHES = (("Kızılay", "Kızılay"), ("Aslanov", "Aslanov"))
+
+
+def _demo_monitoring(data_dir: Path, servers, plan, out: Console) -> None:
+    """The monitoring act: watches are added, the replicas publish the next day's news, a
+    second crawl runs the watches; print the alert they would send and the feeds."""
+    import subprocess
+
+    from crawler.demo import publish_next_day
+    from monitor.run import create, describe, subject_of
+    from monitor.watches import Watch, WatchError
+
+    out.rule("monitoring: watches report what is new")
+    for name, query in DEMO_WATCHES:
+        with contextlib.suppress(WatchError):  # --keep: the watch is there already
+            create(data_dir, Watch(name=name, query=query))
+        out.print(f"crescent watch add {escape(name)} {escape(query)}")
+    published = publish_next_day(servers)
+    out.print(f"the next day: the replicas publish {len(published)} new article(s); "
+              "`crescent crawl` again (it runs the watches) …")
+    # Twisted's reactor runs once per process: the second crawl is a process of its own.
+    bases = [arg for name, url in plan.base_urls.items() for arg in ("--base-url", f"{name}={url}")]
+    subprocess.run([sys.executable, "-m", "cli", "crawl", *plan.sources, *bases,
+                    "--data", str(data_dir)], check=False)
+    shown = [describe(data_dir, name) for name, _query in DEMO_WATCHES]
+    counts = {info["name"]: info["alerts"] for info in shown if info["alerts"]}
+    if not counts:
+        out.print("the watches found nothing new")
+        return
+    out.print(f"\nthe alert a --notify destination gets: [bold]{escape(subject_of(counts))}[/]")
+    for info in shown:
+        if info["alerts"]:
+            out.print(f"[bold]{escape(info['name'])}[/]")
+            _print_alerts(info["latest"])
+    for info in shown:
+        out.print(f"feed of {escape(info['name'])}: {escape(info['feed'])}")
 
 
 # --- extract -------------------------------------------------------------------------------
@@ -1345,6 +1413,241 @@ def _serve(data_dir: Path, **options) -> None:
             **options)
     except (BindingError, EngineError) as error:
         raise CliError(str(error)) from None
+
+# --- watch ---------------------------------------------------------------------------------
+@main.group()
+def watch() -> None:
+    """Watches: saved searches that report new articles by feed, e-mail, chat or webhook.
+
+    \b
+    crescent watch add Kızılay 'Kızılay' --lang tr,ru --notify 'mailtos://me:${SMTP_PASS}@example.org'
+    crescent watch run
+    """
+
+
+def _watch_errors(func):
+    """WatchError / MonitorError → one line, exit 2."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        from monitor.run import MonitorError
+        from monitor.watches import WatchError
+
+        try:
+            return func(*args, **kwargs)
+        except (WatchError, MonitorError) as error:
+            raise CliError(str(error)) from None
+
+    return wrapper
+
+
+@watch.command("add")
+@click.argument("name")
+@click.argument("query")
+@click.option("--lang", "languages", callback=parse_languages,
+              help="Only these languages, comma-separated (tr,ru,en).")
+@click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
+@click.option("--exact", is_flag=True, help="Match the query's words as written.")
+@click.option("--notify", "urls", multiple=True, metavar="URL",
+              help="Apprise URL to send new matches to (repeatable); ${NAME} reads a secret "
+                   "from the environment variable NAME when sending.")
+@data_option()
+@_watch_errors
+def watch_add(name, query, languages, sources, exact, urls, data_dir) -> None:
+    """Add a watch: QUERY in `crescent search` syntax; reports articles archived from now on.
+
+    \b
+    crescent watch add Kızılay 'Kızılay OR "Turkish Red Crescent"' --lang tr,en
+    crescent watch add Aslanov Aslanov --notify 'json://hooks.example.org/crescent'
+    """
+    from monitor.run import create
+    from monitor.watches import Watch
+
+    sources = [part.strip() for value in sources for part in value.split(",") if part.strip()]
+    added = create(data_dir, Watch(name=name, query=query, languages=list(languages or []),
+                                   sources=sources, exact=exact, notify=list(urls)))
+    console().print(f"added watch [bold]{escape(added.name)}[/]: {escape(added.query)} "
+                    f"(in {escape(str(data_dir / 'watches.toml'))}); it reports articles "
+                    "archived from now on")
+
+
+@watch.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@data_option()
+@_watch_errors
+def watch_list(as_json, data_dir) -> None:
+    """List the watches (passwords in notification URLs masked).
+
+    \b
+    crescent watch list
+    """
+    from monitor.run import summaries
+
+    rows = summaries(data_dir)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        console().print("no watches yet: `crescent watch add NAME QUERY`")
+        return
+    table = Table(title="watches")
+    for column in ("name", "query", "filters", "notify", "last run", "alerts", "pending"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        filters = " ".join([*(f"lang:{c}" for c in row["languages"]),
+                            *(f"source:{s}" for s in row["sources"])]
+                           + (["exact"] if row["exact"] else [])) or "-"
+        table.add_row(escape(row["name"]), escape(row["query"]), escape(filters),
+                      escape("\n".join(row["notify"])) or "-", row["last_run"] or "never",
+                      str(row["alerts"]), str(row["pending"]))
+    console().print(table)
+
+
+@watch.command("show")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True)
+@data_option()
+@_watch_errors
+def watch_show(name, as_json, data_dir) -> None:
+    """A watch's settings and latest alerts.
+
+    \b
+    crescent watch show Kızılay
+    """
+    from monitor.run import describe
+
+    info = describe(data_dir, name)
+    if as_json:
+        click.echo(json.dumps(info, ensure_ascii=False, indent=2))
+        return
+    out = console()
+    out.print(f"[bold]{escape(info['name'])}[/]: {escape(info['query'])}")
+    filters = ", ".join([*info["languages"], *info["sources"]]) or "none"
+    out.print(f"filters: {escape(filters)}{' · exact' if info['exact'] else ''} · created "
+              f"{info['created'] or '?'} · last run {info['last_run'] or 'never'}")
+    for url in info["notify"]:
+        last = info["deliveries"].get(url)
+        said = (f"last sent {last['at']}" if last and last["ok"] else
+                f"FAILED {last['at']}: {last['error']}" if last else "nothing sent yet")
+        out.print(f"notify: {escape(url)} ({escape(said)})")
+    out.print(f"{info['alerts']} alert(s), {info['pending']} not yet delivered · feed "
+              f"{escape(info['feed'])}")
+    _print_alerts(info["latest"])
+
+
+def _print_alerts(entries, indent: str = "  ") -> None:
+    out = console()
+    for entry in entries:
+        late = " [bold red](found late)[/]" if entry.get("late") else ""
+        out.print(f"{indent}[bold]{escape(entry['title'])}[/]")
+        out.print(f"{indent}{escape(entry['source'])} · {escape(entry['language'])} · "
+                  f"published {escape(entry['published'][:10])}{late} · archived "
+                  f"{escape(entry['archived_at'])}")
+        out.print(f"{indent}[blue]{escape(readable_url(entry['url']))}[/]")
+        if entry.get("snippet"):
+            out.print(f"{indent}{escape(entry['snippet'])}")
+        if entry.get("also"):
+            out.print(f"{indent}also published by "
+                      + ", ".join(f"{escape(a['source'])} ({escape(readable_url(a['url']))})"
+                                  for a in entry["also"]))
+
+
+@watch.command("test")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True)
+@engine_option
+@data_option()
+@_watch_errors
+def watch_test(name, as_json, engine, data_dir) -> None:
+    """What a watch would report now; records and sends nothing.
+
+    \b
+    crescent watch test Kızılay
+    """
+    from monitor.run import run_watches
+
+    report = run_watches(data_dir, [name], engine=engine, record=False, deliver=False)
+    if as_json:
+        click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+        return
+    [result] = report.watches
+    console().print(f"watch {escape(name)} would report {len(result.new)} new article(s) "
+                    f"(of {result.looked_at} new to it){_folded(result.folded)}")
+    from monitor.run import public
+
+    _print_alerts([public(e) for e in result.new])
+
+
+def _folded(count: int) -> str:
+    return f", {count} reprint(s) folded into earlier alerts" if count else ""
+
+
+@watch.command("run")
+@click.argument("names", nargs=-1)
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--no-wait", is_flag=True,
+              help="Exit with an error instead of waiting when a crawl holds DATA.")
+@engine_option
+@data_option()
+@_watch_errors
+def watch_run(names, as_json, no_wait, engine, data_dir) -> None:
+    """Find new matches, write the feeds, deliver, record (all watches, or NAMEs).
+
+    Exit 1 if a destination could not be reached (its alerts go out with the next run).
+
+    \b
+    crescent watch run
+    crescent watch run Kızılay --json
+    """
+    from archive.lock import LockedError, crawl_lock
+    from monitor.run import run_watches
+
+    note = Console(stderr=True, highlight=False).print
+    try:
+        with crawl_lock(data_dir, wait=not no_wait, on_wait=note):
+            report = run_watches(data_dir, list(names), engine=engine)
+    except LockedError as error:
+        raise CliError(f"{error}; try again later or drop --no-wait") from None
+    if as_json:
+        click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        print_watch_report(report)
+    if report.failed:
+        sys.exit(1)
+
+
+def print_watch_report(report, out: Console | None = None) -> None:
+    out = out or console()
+    for result in report.watches:
+        out.print(f"watch [bold]{escape(result.name)}[/]: {len(result.new)} new "
+                  f"(of {result.looked_at} new article(s)){_folded(result.folded)}"
+                  + (f", {result.pending} awaiting delivery" if result.pending else "")
+                  + f" · feed {escape(result.feed)}")
+    for delivery in report.deliveries:
+        if delivery.ok:
+            out.print(f"sent to {escape(delivery.destination)}: {escape(delivery.subject)}")
+        else:
+            out.print(f"[bold red]not delivered[/] to {escape(delivery.destination)} "
+                      f"({delivery.alerts} alert(s), kept for the next run): "
+                      f"{escape(delivery.error)}")
+    out.print(f"watches ran in {report.seconds:.2f} s")
+
+
+@watch.command("rm")
+@click.argument("name")
+@data_option()
+@_watch_errors
+def watch_rm(name, data_dir) -> None:
+    """Remove a watch, its record of alerts and its feed.
+
+    \b
+    crescent watch rm Kızılay
+    """
+    from monitor.run import forget
+
+    removed = forget(data_dir, name)
+    console().print(f"removed watch {escape(removed.name)}")
 
 
 if __name__ == "__main__":

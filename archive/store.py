@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from archive import journal
 from archive.atomic import TEMP_SUFFIX, atomic_write_bytes
 
 SOURCE_RE = re.compile(r"^[a-z0-9][a-z0-9_]{0,63}$")
@@ -194,6 +195,11 @@ class ArchiveStore:
             return SaveResult.UNCHANGED
         if current is None:
             record["version"] = 1
+            # Journaled before the file is written: a kill in between never hides a new article
+            # from the watches (see archive/journal.py).
+            journal.append(journal.journal_path(self.root),
+                           journal.Entry("new", record["id"], journal.now_utc(), record["source"],
+                                         path=self.relative(target)))
         else:
             version = int(current.get("version", 1))
             record["version"] = version + 1
@@ -219,6 +225,9 @@ class ArchiveStore:
         record = self.read(path)
         if any(name in CONTENT_FIELDS for name in fields):
             raise ArchiveError("content fields change only through save()")
+        if fields.get("duplicate_of") and fields["duplicate_of"] != record.get("duplicate_of"):
+            journal.append(journal.journal_path(self.root), journal.Entry(
+                "duplicate", article_id, journal.now_utc(), duplicate_of=fields["duplicate_of"]))
         record.update(fields)
         atomic_write_bytes(path, _dump(record))
 

@@ -53,7 +53,7 @@ WORD = re.compile(r"\w+(?:['’]\w+)?")
 def vocabulary() -> dict[str, list[str]]:
     """Words of the replica articles per language, most frequent first."""
     counts: dict[str, Counter] = {"tr": Counter(), "ru": Counter(), "en": Counter()}
-    for path in sorted(CONTENT.glob("*.json")):
+    for path in sorted(CONTENT / f"{source}.json" for source in SOURCES):  # not next-day.json
         for article in json.loads(path.read_text("utf-8"))["articles"]:
             if article["lang"] in counts:
                 text = " ".join([article["title"], article.get("lead", ""), *article["body"]])

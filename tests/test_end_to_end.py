@@ -114,13 +114,17 @@ def test_scrapy_crawl_from_the_repository_root(replicas, tmp_path):
 
 def test_demo_runs_offline_and_searches_in_turkish_and_russian(tmp_path):
     data = tmp_path / "demo"
-    result = crescent("demo", "--data", str(data), data=data)
+    result = crescent("demo", "--data", str(data), data=data, timeout=400)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "search (tr): Kızılay" in result.stdout
     assert "search (ru): Красного Полумесяца" in result.stdout
     assert "demo finished" in result.stdout
-    total = sum(len(build_site(name).articles) for name in REPLICA_SOURCES)
-    assert len(archived(data)) == total
+    # The monitoring act: watches added, the replicas publish, the second crawl reports.
+    assert "crescent: 3 new mentions (Kızılay 2, Aslanov 1)" in result.stdout
+    assert "also published by redcrescent_az" in result.stdout
+    assert (data / "feeds" / "Kızılay.atom").is_file()
+    total = sum(len(build_site(name, next_day=True).articles) for name in REPLICA_SOURCES)
+    assert len(archived(data)) == total  # the first day's articles and the next day's
     # A directory that is not a demo directory is never wiped.
     precious = tmp_path / "precious"
     precious.mkdir()

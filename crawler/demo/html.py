@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from contextvars import ContextVar
 from datetime import datetime
 from email.utils import format_datetime
 from html import escape
@@ -15,10 +16,19 @@ def esc(text: Any) -> str:
     return escape(str(text), quote=True)
 
 
+# Set while a replica is built as it stands the next day (crawler.demo.build_site(next_day=True)).
+NEXT_DAY: ContextVar[bool] = ContextVar("NEXT_DAY", default=False)
+
+
 def load_content(source: str) -> list[dict[str, Any]]:
-    """The articles of a replica, from ``crawler/demo/content/<source>.json``."""
-    text = resources.files("crawler.demo").joinpath("content", f"{source}.json").read_text("utf-8")
-    return json.loads(text)["articles"]
+    """The articles of a replica, from ``crawler/demo/content/<source>.json`` (plus, the next
+    day, those ``content/next-day.json`` lists for it)."""
+    content = resources.files("crawler.demo").joinpath("content")
+    articles = json.loads(content.joinpath(f"{source}.json").read_text("utf-8"))["articles"]
+    if NEXT_DAY.get():
+        later = json.loads(content.joinpath("next-day.json").read_text("utf-8"))
+        articles = [*articles, *later.get(source, [])]
+    return articles
 
 
 def paragraphs(texts: Iterable[str]) -> str:
