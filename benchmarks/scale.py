@@ -318,7 +318,7 @@ def remove_crawled(data: Path) -> int:
 
 # -- the whole run -------------------------------------------------------------------------
 def measure_size(data: Path, size: int, engines: list[str], queries: int,
-                 whoosh_up_to: int) -> dict[str, Any]:
+                 whoosh_up_to: int, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
     row: dict[str, Any] = {"articles": size}
     if size > whoosh_up_to:  # a Whoosh rebuild of a million articles takes most of an hour
         engines = [e for e in engines if e != "whoosh"]
@@ -348,6 +348,9 @@ def measure_size(data: Path, size: int, engines: list[str], queries: int,
         row["engines"][engine] = result
     for name, args in (("check", ("check",)), ("stats", ("stats", "--json")),
                        ("export", ("export", "-o", str(data.parent / "all.jsonl")))):
+        if name in skip:
+            row[name] = {"seconds": None, "peak_mib": None}
+            continue
         print(f"[{size}] {name} …", file=sys.stderr)
         # check exits 1 when an engine's index is missing (a run with one engine)
         run = crescent(*args, data=data, ok_codes=(0, 1) if name == "check" else (0,))
@@ -409,6 +412,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=100, help="queries of each kind")
     parser.add_argument("--whoosh-up-to", type=int, default=100_000,
                         help="measure Whoosh only up to this size (its 1M rebuild takes ~1 h)")
+    parser.add_argument("--skip", default="", help="commands not to time: check,stats,export")
     parser.add_argument("--work", type=Path,
                         default=Path(tempfile.gettempdir()) / "crescent-bench-scale",
                         help="where the archive grows (kept between runs)")
@@ -426,7 +430,8 @@ def main(argv: list[str] | None = None) -> int:
           f"work in {args.work}", file=sys.stderr)
     rows = []
     for size in sizes:
-        rows.append(measure_size(data, size, engines, args.queries, args.whoosh_up_to))
+        rows.append(measure_size(data, size, engines, args.queries, args.whoosh_up_to,
+                                 frozenset(args.skip.split(","))))
         print(curve(rows, engines), flush=True)
         if args.json:
             args.json.write_text(json.dumps(rows, indent=2))
