@@ -43,6 +43,7 @@ import psutil
 
 from archive.dedupe import fingerprint
 from benchmarks.crawl import GeneratedSite, pss_kib, serve
+from search.engine import index_directory
 from benchmarks.search import (
     DAYS,
     FIRST_DAY,
@@ -235,8 +236,6 @@ def crescent(*args: str, data: Path, ok_codes: tuple[int, ...] = (0,)) -> dict[s
 
 
 def index_mib(data: Path, engine: str) -> float:
-    from search.engine import index_directory
-
     root = index_directory(data, engine)
     return sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) / 2**20
 
@@ -322,6 +321,12 @@ def measure_size(data: Path, size: int, engines: list[str], queries: int,
     row: dict[str, Any] = {"articles": size}
     if size > whoosh_up_to:  # a Whoosh rebuild of a million articles takes most of an hour
         engines = [e for e in engines if e != "whoosh"]
+    # The data directory's engine is the first measured; an index of another engine would be
+    # stale after the archive grew, and a crawl would rebuild it before its first request.
+    (data / "config.toml").write_text(f'[search]\nengine = "{engines[0]}"\n')
+    for other in ("whoosh", "tantivy"):
+        if other not in engines:
+            shutil.rmtree(index_directory(data, other), ignore_errors=True)
     added, seconds = grow_archive(data, size)
     row["generated_per_s"] = added / seconds if added else None
     print(f"[{size}] archive ready ({added} written in {seconds:.0f} s)", file=sys.stderr)
