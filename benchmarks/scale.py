@@ -43,6 +43,7 @@ import psutil
 
 from archive.dedupe import fingerprint
 from benchmarks.crawl import GeneratedSite, pss_kib, serve
+from search.engine import index_directory
 from benchmarks.search import (
     DAYS,
     FIRST_DAY,
@@ -235,8 +236,6 @@ def crescent(*args: str, data: Path, ok_codes: tuple[int, ...] = (0,)) -> dict[s
 
 
 def index_mib(data: Path, engine: str) -> float:
-    from search.engine import index_directory
-
     root = index_directory(data, engine)
     return sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) / 2**20
 
@@ -318,10 +317,16 @@ def remove_crawled(data: Path) -> int:
 
 # -- the whole run -------------------------------------------------------------------------
 def measure_size(data: Path, size: int, engines: list[str], queries: int,
-                 whoosh_up_to: int) -> dict[str, Any]:
+                 whoosh_up_to: int, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
     row: dict[str, Any] = {"articles": size}
     if size > whoosh_up_to:  # a Whoosh rebuild of a million articles takes most of an hour
         engines = [e for e in engines if e != "whoosh"]
+    # The data directory's engine is the first measured; an index of another engine would be
+    # stale after the archive grew, and a crawl would rebuild it before its first request.
+    (data / "config.toml").write_text(f'[search]\nengine = "{engines[0]}"\n')
+    for other in ("whoosh", "tantivy"):
+        if other not in engines:
+            shutil.rmtree(index_directory(data, other), ignore_errors=True)
     added, seconds = grow_archive(data, size)
     row["generated_per_s"] = added / seconds if added else None
     print(f"[{size}] archive ready ({added} written in {seconds:.0f} s)", file=sys.stderr)
@@ -348,6 +353,9 @@ def measure_size(data: Path, size: int, engines: list[str], queries: int,
         row["engines"][engine] = result
     for name, args in (("check", ("check",)), ("stats", ("stats", "--json")),
                        ("export", ("export", "-o", str(data.parent / "all.jsonl")))):
+        if name in skip:
+            row[name] = {"seconds": None, "peak_mib": None}
+            continue
         print(f"[{size}] {name} …", file=sys.stderr)
         # check exits 1 when an engine's index is missing (a run with one engine)
         run = crescent(*args, data=data, ok_codes=(0, 1) if name == "check" else (0,))
@@ -409,6 +417,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=100, help="queries of each kind")
     parser.add_argument("--whoosh-up-to", type=int, default=100_000,
                         help="measure Whoosh only up to this size (its 1M rebuild takes ~1 h)")
+    parser.add_argument("--skip", default="", help="commands not to time: check,stats,export")
     parser.add_argument("--work", type=Path,
                         default=Path(tempfile.gettempdir()) / "crescent-bench-scale",
                         help="where the archive grows (kept between runs)")
@@ -426,7 +435,8 @@ def main(argv: list[str] | None = None) -> int:
           f"work in {args.work}", file=sys.stderr)
     rows = []
     for size in sizes:
-        rows.append(measure_size(data, size, engines, args.queries, args.whoosh_up_to))
+        rows.append(measure_size(data, size, engines, args.queries, args.whoosh_up_to,
+                                 frozenset(args.skip.split(","))))
         print(curve(rows, engines), flush=True)
         if args.json:
             args.json.write_text(json.dumps(rows, indent=2))
