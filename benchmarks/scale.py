@@ -43,7 +43,6 @@ import psutil
 
 from archive.dedupe import fingerprint
 from benchmarks.crawl import GeneratedSite, pss_kib, serve
-from search.engine import index_directory
 from benchmarks.search import (
     DAYS,
     FIRST_DAY,
@@ -53,6 +52,7 @@ from benchmarks.search import (
     make_queries,
     percentile,
 )
+from search.engine import index_directory
 
 REPO = Path(__file__).resolve().parent.parent
 CRESCENT = [sys.executable, "-c", "import cli; cli.main()"]
