@@ -53,6 +53,7 @@ def append(path: Path, entry: Entry) -> None:
     if entry.path:
         fields["path"] = entry.path
     line = (json.dumps(fields, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+    path.parent.mkdir(parents=True, exist_ok=True)  # a store whose data directory is new
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         os.write(fd, line)

@@ -15,15 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import gc
 import json
 import logging
-import os
-import signal
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,7 +32,7 @@ from twisted.internet import task
 
 from crawler.generic import GenericNewsSpider
 from crawler.memory import tune_allocator
-from crawler.pool import ExtractionPool, _init_worker, workers_setting
+from crawler.pool import ExtractionPool, workers_setting
 from crawler.runner import (
     LOCAL_REPLICA_SETTINGS,
     CrawlResult,
@@ -59,29 +55,8 @@ from frontier.session import (
 
 logger = logging.getLogger(__name__)
 
-PR_SET_PDEATHSIG = 1  # prctl(2)
 ACK_INTERVAL_S = 0.2
 WAKE_INTERVAL_S = 0.25
-
-
-def _die_with_parent(parent: int) -> None:
-    """Pool initializer: an extraction process ends when its worker is killed (``kill -9``)."""
-    _init_worker()
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the worker died before the line above
-        os._exit(1)
-
-
-class WorkerPool(ExtractionPool):
-    """The extraction pool of a worker, whose processes do not outlive it (Linux)."""
-
-    def _spawn(self, context) -> None:
-        self._executors = [
-            ProcessPoolExecutor(1, mp_context=context, initializer=_die_with_parent,
-                                initargs=(os.getpid(),))
-            for _ in range(self.workers)]
-        self._in_hand = [0] * self.workers
 
 
 class KnownIds:
@@ -357,7 +332,8 @@ def run_worker(frontier: str, data_dir: Path, *, overrides: Mapping[str, Any] | 
     data_dir.mkdir(parents=True, exist_ok=True)
     tune_allocator()
     settings = project_settings(data_dir, **worker_settings(plan, session, data_dir, overrides))
-    pool = WorkerPool(workers_setting(settings))
+    # Its processes end with this worker however it dies (crawler.children), as a crawl's do.
+    pool = ExtractionPool(workers_setting(settings))
     settings.set("CRESCENT_SHARED_POOL", pool, priority="cmdline")
     process = CrescentProcess(settings)
     spiders: list[tuple[type, dict[str, Any]]] = []
