@@ -14,6 +14,8 @@ import re
 import shutil
 from collections import Counter
 from collections.abc import Iterable
+from datetime import date
+from math import ceil
 from pathlib import Path
 from typing import Any
 
@@ -168,20 +170,40 @@ class TantivyEngine(Engine):
         if not self.exists():
             return Page(0, [])
         searcher = self.searcher()
-        kwargs: dict[str, Any] = {"limit": limit, "offset": (page - 1) * limit, "count": True}
         if sort == "date":
-            kwargs.update(order_by_field="day", order=tantivy.Order.Desc)
-        result = searcher.search(self._filtered(query, filters), **kwargs)
-        hits = []
-        for key, address in result.hits:
-            stored = searcher.doc(address)
-            hits.append(Stored(
-                id=stored.get_first("id"), url=stored.get_first("url"),
-                source=stored.get_first("source"), language=stored.get_first("language"),
-                title=stored.get_first("title"), day=stored.get_first("day"),
-                path=stored.get_first("path"),
-                score=None if sort == "date" else float(key)))
-        return Page(result.count, hits)
+            return self._by_date(searcher, query, filters, limit=limit, page=page)
+        q = self._filtered(query, filters)
+        total = searcher.search(q, limit=1, count=True).count
+        # A page past the last shows the last page, as the Whoosh engine does.
+        page = min(page, max(1, ceil(total / limit)))
+        result = searcher.search(q, limit=limit, offset=(page - 1) * limit)
+        return Page(total, [_stored(searcher.doc(address), float(score))
+                            for score, address in result.hits])
+
+    def _by_date(self, searcher: tantivy.Searcher, query: wq.Query, filters: Filters, *,
+                 limit: int, page: int) -> Page:
+        """Newest first, articles of the same day by id: the order the Whoosh engine gives.
+
+        tantivy orders ties on the day by document address, which differs between engines and
+        changes with merges; the documents of the window's last day are all fetched (by day
+        range), so that the ties are cut by id wherever the window ends.
+        """
+        q = self._filtered(query, filters)
+        total = searcher.search(q, limit=1, count=True).count
+        page = min(page, max(1, ceil(total / limit)))
+        window = page * limit
+        result = searcher.search(q, limit=window, order_by_field="day", order=tantivy.Order.Desc)
+        docs = [searcher.doc(address) for _key, address in result.hits]
+        if len(docs) == window and total > window:
+            last = docs[-1].get_first("day")
+            docs = [doc for doc in docs if doc.get_first("day") != last]
+            same_day = self._filtered(query, Filters(filters.languages, filters.sources,
+                                                     *_day_bounds(last)))
+            ties = searcher.search(same_day, limit=1, count=True).count
+            docs += [searcher.doc(address)
+                     for _key, address in searcher.search(same_day, limit=ties).hits]
+        docs.sort(key=lambda doc: (-doc.get_first("day"), doc.get_first("id")))
+        return Page(total, [_stored(doc, None) for doc in docs[(page - 1) * limit:window]])
 
     def facets(self, query: wq.Query, filters: Filters) -> dict[str, Counter]:
         counts: dict[str, Counter] = {name: Counter() for name in ("source", "language", "month")}
@@ -224,6 +246,19 @@ class TantivyEngine(Engine):
 
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.directory.rglob("*") if p.is_file())
+
+
+def _day_bounds(day: int) -> tuple[date, date]:
+    """20251119 → (2025-11-19, 2025-11-19): a filter for one day."""
+    one = date(day // 10000, day // 100 % 100, day % 100)
+    return one, one
+
+
+def _stored(doc: tantivy.Document, score: float | None) -> Stored:
+    return Stored(id=doc.get_first("id"), url=doc.get_first("url"),
+                  source=doc.get_first("source"), language=doc.get_first("language"),
+                  title=doc.get_first("title"), day=doc.get_first("day"),
+                  path=doc.get_first("path"), score=score)
 
 
 def _wildcard_regex(pattern: str) -> str:

@@ -901,8 +901,17 @@ class WhooshEngine(Engine):
         if sort == "date":
             docs = executor.docs(query, allowed)
             total = len(docs)
-            newest = heapq.nlargest(page * limit, docs, key=columns.days.__getitem__)
-            ranked = [(doc, None) for doc in sorted(newest, key=lambda d: (-columns.days[d], d))]
+            page = min(page, max(1, ceil(total / limit)))
+            days = columns.days
+            newest = heapq.nlargest(page * limit, docs, key=days.__getitem__)
+            if len(newest) == page * limit and total > page * limit:
+                # Every match of the window's last day, so that ties are cut by id wherever the
+                # window ends: the same order as the tantivy engine's, whatever the doc numbers.
+                last = days[newest[-1]]
+                newest = [d for d in newest if days[d] != last]
+                newest += [d for d in docs if days[d] == last]
+            ids = {d: searcher.stored_fields(d)["id"] for d in newest}
+            ranked = [(doc, None) for doc in sorted(newest, key=lambda d: (-days[d], ids[d]))]
         else:
             scores = executor.scores(query, allowed)
             total = len(scores)

@@ -326,3 +326,26 @@ def test_indexed_ids_are_the_live_documents_across_segments_with_deletions(tmp_p
         assert any(documents[25]["id"].encode() in set(reader.lexicon("id"))
                    for reader in leaves)
     assert engine.indexed_ids() == every - {documents[25]["id"]}
+
+
+@pytest.mark.parametrize("engine_name", ["whoosh", "tantivy"])
+def test_date_order_cuts_same_day_ties_by_id_on_every_page(tmp_path, engine_name):
+    """Articles of one day come in id order, whatever order (and batches) they were indexed in,
+    so both engines give the same pages and a page boundary inside a day skips or repeats none."""
+    documents = _synthetic_documents(60)
+    for n, document in enumerate(documents):  # three days, twenty articles each
+        document["published"] = f"2025-06-0{1 + n % 3}"
+        document["day"] = 20250601 + n % 3
+    root = tmp_path / "data"
+    (root / "archive").mkdir(parents=True)
+    (root / "config.toml").write_text(f'[search]\nengine = "{engine_name}"\n')
+    engine = open_engine(root)
+    shuffled = documents[::-1][::2] + documents[::-1][1::2]
+    for start in range(0, 60, 13):  # several batches: several segments
+        engine.update(shuffled[start:start + 13])
+    expected = [d["id"] for d in sorted(documents, key=lambda d: (-d["day"], d["id"]))]
+    for limit in (7, 20, 25):
+        pages = [search(root, "*", limit=limit, page=page, sort="date")
+                 for page in range(1, -(-60 // limit) + 1)]
+        assert all(p.total == 60 for p in pages)
+        assert [hit.id for p in pages for hit in p.hits] == expected
