@@ -1462,11 +1462,10 @@ def watch_add(name, query, languages, sources, exact, urls, data_dir) -> None:
     crescent watch add Aslanov Aslanov --notify 'json://hooks.example.org/crescent'
     """
     from monitor.run import create
-    from monitor.watches import Watch
+    from monitor.watches import build_watch
 
-    sources = [part.strip() for value in sources for part in value.split(",") if part.strip()]
-    added = create(data_dir, Watch(name=name, query=query, languages=list(languages or []),
-                                   sources=sources, exact=exact, notify=list(urls)))
+    added = create(data_dir, build_watch(name, query, languages=languages, sources=sources,
+                                         exact=exact, notify=urls))
     console().print(f"added watch [bold]{escape(added.name)}[/]: {escape(added.query)} "
                     f"(in {escape(str(data_dir / 'watches.toml'))}); it reports articles "
                     "archived from now on")

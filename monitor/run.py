@@ -476,8 +476,11 @@ def deliver_pending(data_dir: Path, watches: list[Watch], state: State, *,
     return results
 
 
-def describe(data_dir: Path, name: str, *, latest: int = 10) -> dict[str, Any]:
-    """A watch's settings, state, latest alerts and deliveries (``watch show``)."""
+def describe(data_dir: Path, name: str, *, latest: int = 10,
+             marked: bool = False) -> dict[str, Any]:
+    """A watch's settings, state, latest alerts (each with ``reported_at``, when its run found
+    it) and deliveries (``watch show``). ``marked`` keeps the snippets' match marks for a page
+    that marks them itself; otherwise they are shown as «»."""
     watch = find(load_watches(data_dir), name)
     with State(data_dir) as state:
         known = state.watch(name)
@@ -487,7 +490,8 @@ def describe(data_dir: Path, name: str, *, latest: int = 10) -> dict[str, Any]:
             "last_run": known.last_run if known else None,
             "alerts": state.count(name), "pending": state.pending_count(name),
             "feed": str(feeds.feed_path(data_dir, name)),
-            "latest": [public(e) for e in state.latest(name, latest)],
+            "latest": [{**(dict(entry) if marked else public(entry)), "reported_at": at}
+                       for at, entry in state.recent(name, latest)],
             "deliveries": {notify.mask(d): {"at": at, "ok": ok, "error": error}
                            for d, (at, ok, error) in deliveries.items()},
         }
@@ -530,5 +534,21 @@ def create(data_dir: Path, watch: Watch) -> Watch:
     return watch
 
 
-__all__ = ["MonitorError", "RunReport", "WatchError", "create", "describe", "forget",
+def change(data_dir: Path, name: str, watch: Watch) -> Watch:
+    """Replace watch ``name`` by ``watch``, checked as ``create`` checks a new one. It keeps its
+    place in the journal and its alerts (under its new name if renamed); a changed query
+    applies to what is archived from now on. Its feed is rewritten at once (title, query)."""
+    from monitor.watches import update_watch
+
+    old, watch = update_watch(data_dir, name, watch)
+    with State(data_dir) as state:
+        state.rename(old.name, watch.name)
+        if old.name != watch.name:
+            feeds.remove_feed(data_dir, old.name)
+        if state.watch(watch.name) is not None:
+            feeds.write_feed(data_dir, watch.name, watch.query, state.latest(watch.name))
+    return watch
+
+
+__all__ = ["MonitorError", "RunReport", "WatchError", "change", "create", "describe", "forget",
            "run_watches", "subject_of", "summaries"]

@@ -116,6 +116,16 @@ class State:
                 column = "name" if table == "watch" else "watch"
                 db.execute(f"DELETE FROM {table} WHERE {column}=?", (name,))
 
+    def rename(self, old: str, new: str) -> None:
+        """A renamed watch keeps its place, its alerts and what it still owes."""
+        if old == new:
+            return
+        with self.transaction() as db:
+            for table in ("watch", "alert", "folded", "outbox"):
+                column = "name" if table == "watch" else "watch"
+                db.execute(f"DELETE FROM {table} WHERE {column}=?", (new,))
+                db.execute(f"UPDATE {table} SET {column}=? WHERE {column}=?", (new, old))
+
     # --- alerts -------------------------------------------------------------------------
     def reported(self, watch: str, article_ids: Iterable[str]) -> dict[str, str]:
         """Of ``article_ids``, those this watch reported or folded → the alert they are in."""
@@ -144,6 +154,12 @@ class State:
         rows = self.db.execute("SELECT entry FROM alert WHERE watch=? ORDER BY seq DESC LIMIT ?",
                                (watch, limit))
         return [json.loads(entry) for (entry,) in rows]
+
+    def recent(self, watch: str, limit: int = 100) -> list[tuple[str, dict[str, Any]]]:
+        """The watch's latest alerts, newest first, each with when it was reported."""
+        rows = self.db.execute("SELECT found_at, entry FROM alert WHERE watch=? "
+                               "ORDER BY seq DESC LIMIT ?", (watch, limit))
+        return [(found_at, json.loads(entry)) for found_at, entry in rows]
 
     def count(self, watch: str) -> int:
         return self.db.execute("SELECT COUNT(*) FROM alert WHERE watch=?", (watch,)).fetchone()[0]

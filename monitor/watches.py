@@ -8,10 +8,12 @@ and the line it is on.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -24,13 +26,14 @@ from archive.atomic import atomic_write
 from monitor import notify
 
 WATCH_FILE = "watches.toml"
+LOCK_FILE = ".watches.lock"  # held while the file is read and rewritten (CLI and web page alike)
 # A watch's name names its feed file (DATA/feeds/NAME.atom): letters in any script, digits,
 # '.', '-' and '_', no leading dot or dash, and short.
 NAME_RE = re.compile(r"^[^\W_][\w.-]{0,63}$")
 KEYS = ("name", "query", "languages", "sources", "exact", "notify", "created")
 HEADER = """\
 # crescent watches: saved searches that report new articles (see README, "Monitoring").
-# One [[watch]] table per watch. Edit by hand or with `crescent watch add` / `crescent watch rm`.
+# One [[watch]] table per watch. Edit by hand, with `crescent watch add` / `rm`, or on the web page.
 # notify: Apprise URLs; write ${NAME} for a secret kept in the environment variable NAME.
 
 """
@@ -243,20 +246,87 @@ def save_watches(data_dir: Path, watches: list[Watch]) -> None:
     atomic_write(path, write)
 
 
+def split_list(values: str | Iterable[str] | None) -> list[str]:
+    """``"tr, ru"`` or ``["tr,ru", "en"]`` → ``["tr", "ru", "en"]``: how ``--source``, ``--lang``
+    and the web form's fields are given (commas or spaces, repeated or not)."""
+    if values is None:
+        return []
+    items = [values] if isinstance(values, str) else list(values)
+    return [part for item in items for part in re.split(r"[\s,]+", item) if part]
+
+
+def build_watch(name: str, query: str, *, languages: str | Iterable[str] | None = None,
+                sources: str | Iterable[str] | None = None, exact: bool = False,
+                notify: str | Iterable[str] | None = None) -> Watch:
+    """A watch from what a person typed (the CLI's options, the web form's fields), not yet
+    checked: lists split, languages lower-cased, one notification URL per line or item."""
+    urls = notify.splitlines() if isinstance(notify, str) else list(notify or [])
+    return Watch(name=name.strip(), query=query.strip(),
+                 languages=[code.lower() for code in split_list(languages)],
+                 sources=split_list(sources), exact=bool(exact),
+                 notify=[url.strip() for url in urls if url.strip()])
+
+
+def problem_field(message: str) -> str:
+    """Which setting a WatchError is about (``name``, ``query``, ``languages``, ``sources``,
+    ``notify``), so a form can point at the field."""
+    message = re.sub(r"^watch '[^']*': ", "", message)  # its name may hold "query" or "URL"
+    key = _key_in(message, dict.fromkeys(KEYS))
+    return key if key in KEYS else "query"
+
+
+@contextlib.contextmanager
+def file_lock(data_dir: Path) -> Iterator[None]:
+    """One writer of the watch file at a time (two web requests, or the CLI beside the web
+    page): read, change and write happen under it, so no edit is lost."""
+    path = Path(data_dir) / LOCK_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # drops the lock
+
+
 def add_watch(data_dir: Path, watch: Watch) -> Watch:
     """Check ``watch`` against the others and the archive, then add it to the file."""
-    watches = load_watches(data_dir)
-    watch.languages = [code.lower() for code in watch.languages]
-    check_watch(watch, data_dir, others=[w.name for w in watches])
-    watch.created = watch.created or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    save_watches(data_dir, [*watches, watch])
+    with file_lock(data_dir):
+        watches = load_watches(data_dir)
+        watch.languages = [code.lower() for code in watch.languages]
+        check_watch(watch, data_dir, others=[w.name for w in watches])
+        watch.created = watch.created or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        save_watches(data_dir, [*watches, watch])
     return watch
 
 
+def keep_secrets(urls: list[str], stored: list[str]) -> list[str]:
+    """``urls`` with each URL that is a stored one as shown masked replaced by the stored one:
+    an edit form shows masked URLs (passwords as ``****``, tokens shortened), and sending one
+    back unchanged must not write the mask over the secret."""
+    masked = {notify.mask(url): url for url in stored}
+    return [masked.get(url, url) for url in urls]
+
+
+def update_watch(data_dir: Path, name: str, watch: Watch) -> tuple[Watch, Watch]:
+    """Replace watch ``name`` by ``watch`` (it may be renamed), checked like a new one against
+    the others; it keeps its place in the file and its creation time. Returns (old, new)."""
+    with file_lock(data_dir):
+        watches = load_watches(data_dir)
+        old = find(watches, name)
+        watch.languages = [code.lower() for code in watch.languages]
+        watch.notify = keep_secrets(watch.notify, old.notify)
+        check_watch(watch, data_dir, others=[w.name for w in watches if w is not old])
+        watch.created = old.created
+        save_watches(data_dir, [watch if w is old else w for w in watches])
+    return old, watch
+
+
 def remove_watch(data_dir: Path, name: str) -> Watch:
-    watches = load_watches(data_dir, check=False)
-    found = find(watches, name)
-    save_watches(data_dir, [w for w in watches if w is not found])
+    with file_lock(data_dir):
+        watches = load_watches(data_dir, check=False)
+        found = find(watches, name)
+        save_watches(data_dir, [w for w in watches if w is not found])
     return found
 
 
