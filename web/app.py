@@ -35,10 +35,11 @@ from web.state import (
     parse_coverage,
     parse_selection,
 )
+from web.watches import BrokenFile, WatchPages
 
 HERE = Path(__file__).resolve().parent
-# The navigation: the watches page joins it when the monitor/ package lands (same style).
-NAV = (("/", "Search"), ("/coverage", "Coverage"), ("/sources", "Sources"), ("/api", "API"))
+NAV = (("/", "Search"), ("/coverage", "Coverage"), ("/sources", "Sources"),
+       ("/watches", "Watches"), ("/api", "API"))
 MARK_RE = re.compile(f"({MATCH_START}[^{MATCH_END}]*{MATCH_END})")
 LANG_RE = re.compile(r"^[a-z]{2}$")
 
@@ -217,18 +218,32 @@ def create_app(data_dir: Path, *, engine: str | None = None, read_only: bool = F
     service = Service(data_dir, engine)
     pages = Pages(service, read_only=read_only)
 
+    def answer(request: Request, error: Exception) -> Response:
+        """An expected failure as its page (or JSON): the status says whose fault it is."""
+        if isinstance(error, (BadInput, QueryError)):
+            return pages.error(request, 400, str(error))
+        if isinstance(error, NotFound):
+            return pages.error(request, 404, str(error))
+        if isinstance(error, EngineError):
+            return pages.error(request, 503, str(error))
+        return pages.error(request, 500, str(error))  # BrokenFile: the watch file, by hand
+
+    expected = (BadInput, QueryError, NotFound, EngineError, BrokenFile)
+
     def handled(method):
         def endpoint(request: Request) -> Response:
             try:
                 return method(request)
-            except BadInput as error:
-                return pages.error(request, 400, str(error))
-            except QueryError as error:
-                return pages.error(request, 400, str(error))
-            except NotFound as error:
-                return pages.error(request, 404, str(error))
-            except EngineError as error:
-                return pages.error(request, 503, str(error))
+            except expected as error:
+                return answer(request, error)
+        return endpoint
+
+    def handled_async(method):
+        async def endpoint(request: Request) -> Response:
+            try:
+                return await method(request)
+            except expected as error:
+                return answer(request, error)
         return endpoint
 
     routes = [
@@ -248,6 +263,7 @@ def create_app(data_dir: Path, *, engine: str | None = None, read_only: bool = F
         Route("/api/coverage", handled(pages.api_coverage)),
         Route("/api/sources", handled(pages.api_sources)),
         Route("/api/status", handled(pages.api_status)),
+        *WatchPages(pages, data_dir, read_only=read_only).routes(handled, handled_async),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
 

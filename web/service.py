@@ -178,20 +178,32 @@ class Service:
                                        engine=engine)["language"]
                           for name in counts["source"]}
         reports = latest_reports(self.data_dir)
+        flags = self.health_flags()
         out = []
         for name, row in sorted(rows.items()):
             report = reports.get(name, {})
             stats = report.get("stats", {})
             out.append({**row, "articles": counts["source"].get(name, 0),
-                        "by_language": dict(per_source.get(name, {}).most_common()),
+                        "by_language": dict(per_source[name].most_common())
+                        if name in per_source else {},  # a source with no article yet
                         "last_crawl": {
                             "finished": stats.get("finish_time"),
                             "finish_reason": report.get("finish_reason"),
                             "pages": stats.get("response_received_count", 0),
                             "new": stats.get("crescent/archive/new", 0),
                             "updated": stats.get("crescent/archive/updated", 0),
-                        } if report else None})
+                        } if report else None,
+                        "flags": flags.get(name, [])})
         return out
+
+    def health_flags(self) -> dict[str, list[dict[str, Any]]]:
+        """Each source's health flags as ``crescent health --json`` gives them (key, message,
+        the figures that raised it). The history is brought up to date in memory only: the
+        page never writes to the data directory on a GET (and may not be able to)."""
+        from monitor.health import health_json, source_health
+
+        report = health_json(source_health(self.data_dir, last=1, write=False))
+        return {name: item["flags"] for name, item in report.items()}
 
     # -- export ---------------------------------------------------------------------------
     def export(self, sel: Selection, fmt: str) -> tuple[Path, str, dict[str, Any]]:
