@@ -399,38 +399,19 @@ def mark_announced(data_dir: Path, report: list[SourceHealth]) -> None:
                        json.dumps(state, ensure_ascii=False, indent=1).encode("utf-8"))
 
 
-ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-
 def check_notify_url(url: str) -> str | None:
-    """Why Apprise cannot use ``url`` (None when it can)."""
-    import apprise
+    """Why Apprise cannot use ``url`` (None when it can): the watches' rule (monitor.notify)."""
+    from monitor.notify import check_url  # Apprise loads only where messages are sent
 
-    probe = ENV_REFERENCE.sub("x", url)  # ${NAME} is filled in at delivery time
-    return None if apprise.Apprise().add(probe) else f"not a notification URL Apprise knows: {url}"
+    return check_url(url)
 
 
 def send(urls: list[str], title: str, body: str) -> list[str]:
-    """Send one message to each Apprise URL; return the failures, one line each.
+    """Send the health message to each Apprise URL; return the failures, one line each.
 
-    ``${NAME}`` in a URL is replaced by the environment variable NAME, so passwords and tokens
-    need not be written on a command line or in a unit file.
+    Through monitor.notify, as the watches' digests: ``${NAME}`` in a URL is replaced by the
+    environment variable NAME, passwords are masked in every line it returns.
     """
-    import apprise
+    from monitor.notify import send_all
 
-    failures = []
-    for url in urls:
-        missing = [name for name in ENV_REFERENCE.findall(url) if name not in os.environ]
-        if missing:
-            failures.append(f"{_masked(url)}: environment variable {missing[0]} is not set")
-            continue
-        target = apprise.Apprise()
-        if not target.add(ENV_REFERENCE.sub(lambda m: os.environ[m[1]], url)):
-            failures.append(f"{_masked(url)}: not a notification URL Apprise knows")
-        elif not target.notify(title=title, body=body):
-            failures.append(f"{_masked(url)}: delivery failed")
-    return failures
-
-
-def _masked(url: str) -> str:
-    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
+    return send_all(urls, title, body, text=True)

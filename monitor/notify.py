@@ -101,9 +101,10 @@ def _keep_written_params(shown: str, written: str) -> str:
 
 
 def send(url: str, title: str, body_html: str, *,
-         environ: Mapping[str, str] | None = None) -> Delivery:
+         environ: Mapping[str, str] | None = None, text: bool = False) -> Delivery:
     """Send one message (an HTML body; Apprise makes text for services that want it, and e-mail
-    gets both parts) to the destination ``url``; never raises for a destination that fails."""
+    gets both parts; ``text``: the body is plain text) to the destination ``url``; never raises
+    for a destination that fails."""
     try:
         target = expand(url, environ)
     except NotifyError as error:
@@ -113,8 +114,8 @@ def send(url: str, title: str, body_html: str, *,
         if plugin is None:
             return Delivery(False, f"cannot parse notification URL {mask(url)!r}")
         try:
-            ok = plugin.notify(body=body_html, title=title,
-                               body_format=apprise.NotifyFormat.HTML)
+            ok = plugin.notify(body=body_html, title=title, body_format=(
+                apprise.NotifyFormat.TEXT if text else apprise.NotifyFormat.HTML))
         except Exception as error:  # a plugin bug must not stop the other destinations
             return Delivery(False, f"{type(error).__name__}: {error}")
         messages = log.getvalue() if hasattr(log, "getvalue") else ""
@@ -124,10 +125,21 @@ def send(url: str, title: str, body_html: str, *,
     return Delivery(False, _hide(reason, target, url)[-400:] or "delivery failed")
 
 
-def _hide(text: str, expanded: str, url: str) -> str:
+def send_all(urls: list[str], title: str, body: str, *, text: bool = True) -> list[str]:
+    """Send one message to each destination; the failures, one line each naming the (masked)
+    destination. For messages that are not per watch (source health)."""
+    failures = []
+    for url in urls:
+        delivery = send(url, title, body, text=text)
+        if not delivery.ok:
+            failures.append(f"{mask(url)}: {delivery.error}")
+    return failures
+
+
+def _hide(message: str, expanded: str, url: str) -> str:
     """Error text without the secrets the expanded URL held."""
     for name in references(url):
         value = os.environ.get(name, "")
         if value:
-            text = text.replace(value, "****").replace(quote(value, safe=""), "****")
-    return text.replace(expanded, mask(url))
+            message = message.replace(value, "****").replace(quote(value, safe=""), "****")
+    return message.replace(expanded, mask(url))

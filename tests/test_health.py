@@ -213,7 +213,7 @@ def test_health_json_and_table(tmp_path):
      "at least 15 min for real sites"),
     (["monitor", "anadolu", "--every", "50ms", "--base-url", "http://127.0.0.1:8000"],
      "at least 0.1 s for replicas"),
-    (["monitor", "anadolu", "--notify-health", "nonsense://x"], "not a notification URL"),
+    (["monitor", "anadolu", "--notify-health", "nonsense://x"], "cannot parse notification URL"),
     (["monitor", "anadolu", "--base-url", "ftp://x"], "--base-url must be"),
 ])
 def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
@@ -324,11 +324,10 @@ def test_send_posts_to_a_real_webhook_and_reports_failures(receiver, monkeypatch
     assert message["message"].strip() == "Красный Полумесяц"
     receiver.status = 503
     failures = send([receiver.url], "t", "b")
-    assert len(failures) == 1 and "delivery failed" in failures[0]
+    assert len(failures) == 1 and "error=503" in failures[0]
     secret = receiver.url.replace("json://", "json://user:${HOOK_PASSWORD}@")
     missing = send([secret], "t", "b")
-    assert missing == [f"{secret.replace('${HOOK_PASSWORD}', '***')}: environment variable "
-                       "HOOK_PASSWORD is not set"]
+    assert missing == [f"{secret}: environment variable HOOK_PASSWORD is not set"]
     monkeypatch.setenv("HOOK_PASSWORD", "s3cret")
     receiver.status = 200
     assert send([secret], "with secret", "b") == []
