@@ -107,10 +107,12 @@ PATH_RE = re.compile(r"^[a-z0-9_]{1,64}/\d{4}/\d{2}/[0-9a-f]{16}\.json$")
 class Matcher:
     """Runs watch queries on one batch of new articles through the engine interface.
 
-    The batch's articles are indexed on their own, by the data directory's engine, in a scratch
-    index: every watch query then runs on 1,000 documents instead of the whole archive (a query
-    restricted to a thousand ids costs Whoosh ~3 s a watch on 100,000 articles). Matching is
-    the same as `crescent search`'s: same analysis, same parsed query, same engine.
+    The batch's articles are matched in the data directory's own index, restricted to their
+    ids (``Engine.matching_ids``: on Whoosh it reads only the segments that hold them, the
+    newest). An article the index does not hold yet (a crawl killed between archiving it and
+    its index commit) is indexed with the others like it in a scratch index of the same engine,
+    so that no alert waits for a reindex. Matching is the same as `crescent search`'s: same
+    analysis, same parsed query, same engine.
     """
 
     def __init__(self, data_dir: Path, engine: str | None = None) -> None:
@@ -124,7 +126,9 @@ class Matcher:
         self.paths: dict[str, str] = {}
         self.newest: dict[str, str] = {}
         self._store = None
-        self.engine = None
+        self.engine = None  # the scratch index of the articles the main index lacks
+        self.main = None
+        self.indexed: set[str] = set()  # the batch's articles the main index holds
 
     def parsed(self, watch: Watch) -> wq.Query:
         return parsed_query(watch.query, watch.exact)
@@ -168,24 +172,36 @@ class Matcher:
                 self.newest[source] = published
         if not documents:
             return
-        engine_class = type(open_engine(self.data_dir, self.engine_name))  # opens nothing
-        engine_class(self.scratch).rebuild(documents)
-        self.engine = engine_class(self.scratch)
+        if self.main is None:
+            self.main = open_engine(self.data_dir, self.engine_name)
+        self.indexed = self.main.present_ids(self.records) if self.main.exists() else set()
+        # The main index holds what it holds now: a version of an article newer than the one
+        # indexed would be matched as indexed (the crawl indexes each version as it saves it).
+        missing = [document for document in documents if document["id"] not in self.indexed]
+        if missing:
+            engine_class = type(self.main)
+            engine_class(self.scratch).rebuild(missing)
+            self.engine = engine_class(self.scratch)
 
     def matches(self, watch: Watch, ids: list[str]) -> set[str]:
         """Of ``ids`` (in the loaded batch), those ``watch`` matches."""
         from search.engine import Filters
 
         wanted = set(ids) & set(self.records)
-        if not wanted or self.engine is None:
+        if not wanted:
             return set()
         filters = Filters(languages=tuple(watch.languages), sources=tuple(watch.sources))
-        page = self.engine.search(self.parsed(watch), filters, limit=len(self.records), page=1,
-                                  sort="date")
-        return {hit.id for hit in page.hits} & wanted
+        found: set[str] = set()
+        in_main = wanted & self.indexed
+        if in_main and self.main is not None:
+            found |= self.main.matching_ids(self.parsed(watch), filters, in_main)
+        if wanted - in_main and self.engine is not None:
+            found |= self.engine.matching_ids(self.parsed(watch), filters, wanted - in_main)
+        return found & wanted
 
     def close(self) -> None:
         self.engine = None
+        self.indexed = set()
         shutil.rmtree(self.scratch, ignore_errors=True)
         for leftover in self.scratch.parent.glob(f"{self.scratch.name}.*"):  # .new / .old
             shutil.rmtree(leftover, ignore_errors=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import tomllib
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -114,6 +114,15 @@ class Engine(ABC):
 
     @abstractmethod
     def indexed_ids(self) -> set[str]: ...
+
+    @abstractmethod
+    def present_ids(self, ids: Collection[str]) -> set[str]:
+        """Those of ``ids`` the index holds (live documents)."""
+
+    @abstractmethod
+    def matching_ids(self, query: Query, filters: Filters, ids: Collection[str]) -> set[str]:
+        """Those of ``ids`` that ``query`` matches under ``filters``: a query over a few
+        documents of a large index (the watches' new articles), costing what those few cost."""
 
     @abstractmethod
     def doc_count(self) -> int: ...

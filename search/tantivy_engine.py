@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date
 from math import ceil
 from pathlib import Path
@@ -239,6 +239,27 @@ class TantivyEngine(Engine):
             return set()
         searcher = self.searcher()
         result = searcher.search(tantivy.Query.all_query(), limit=max(1, searcher.num_docs))
+        return {searcher.doc(address).get_first("id") for _score, address in result.hits}
+
+    def _id_set(self, ids: Collection[str]) -> tantivy.Query:
+        return tantivy.Query.const_score_query(
+            tantivy.Query.term_set_query(self._schema, "id", list(ids)), 0.0)
+
+    def present_ids(self, ids: Collection[str]) -> set[str]:
+        if not ids or not self.exists():
+            return set()
+        searcher = self.searcher()
+        result = searcher.search(self._id_set(ids), limit=len(ids))
+        return {searcher.doc(address).get_first("id") for _score, address in result.hits}
+
+    def matching_ids(self, query: wq.Query, filters: Filters, ids: Collection[str]) -> set[str]:
+        if not ids or not self.exists():
+            return set()
+        searcher = self.searcher()
+        both = tantivy.Query.boolean_query([
+            (tantivy.Occur.Must, self._filtered(query, filters)),
+            (tantivy.Occur.Must, self._id_set(ids))])
+        result = searcher.search(both, limit=len(ids))
         return {searcher.doc(address).get_first("id") for _score, address in result.hits}
 
     def doc_count(self) -> int:
