@@ -1471,6 +1471,45 @@ def watch_add(name, query, languages, sources, exact, urls, data_dir) -> None:
                     "archived from now on")
 
 
+@watch.command("edit")
+@click.argument("name")
+@click.option("--rename", "new_name", metavar="NAME",
+              help="A new name (its alerts and its place go with it).")
+@click.option("--query", help="A new query (it applies to articles archived from now on).")
+@click.option("--lang", "languages", callback=parse_languages,
+              help="Only these languages, comma-separated (replaces the old ones).")
+@click.option("--any-lang", is_flag=True, help="Drop the language filter.")
+@click.option("--source", "sources", multiple=True,
+              help="Only this source (repeatable; replaces the old ones).")
+@click.option("--any-source", is_flag=True, help="Drop the source filter.")
+@click.option("--exact/--no-exact", default=None, help="Match the words as written, or not.")
+@click.option("--notify", "urls", multiple=True, metavar="URL",
+              help="Apprise URL (repeatable; replaces the old destinations).")
+@click.option("--no-notify", is_flag=True, help="Drop every destination (the feed stays).")
+@data_option()
+@_watch_errors
+def watch_edit(name, new_name, query, languages, any_lang, sources, any_source, exact, urls,
+               no_notify, data_dir) -> None:
+    """Change a watch; what is not given stays. Checked as `watch add` checks (exit 2).
+
+    \b
+    crescent watch edit Kızılay --query 'Kızılay OR "Türk Kızılay"' --lang tr
+    crescent watch edit Aslanov --rename Novruz --no-notify
+    """
+    from monitor.run import change
+    from monitor.watches import build_watch, find, load_watches
+
+    old = find(load_watches(data_dir), name)
+    saved = change(data_dir, name, build_watch(
+        new_name or old.name, old.query if query is None else query,
+        languages=[] if any_lang else (languages or old.languages),
+        sources=[] if any_source else (sources or old.sources),
+        exact=old.exact if exact is None else exact,
+        notify=[] if no_notify else (urls or old.notify)))
+    console().print(f"saved watch [bold]{escape(saved.name)}[/]: {escape(saved.query)}; new "
+                    "settings apply to articles archived from now on")
+
+
 @watch.command("list")
 @click.option("--json", "as_json", is_flag=True)
 @data_option()

@@ -57,6 +57,29 @@ def test_a_duplicate_name_is_refused_and_the_file_is_private(tmp_path):
     assert load_watches(tmp_path) == []
 
 
+def test_edit_changes_what_is_given_and_checks_it_as_add_does(tmp_path):
+    secret = "mailto://bob:hunter2@example.org"
+    assert run(tmp_path, "watch", "add", "Aslanov", "Aslanov", "--lang", "tr,ru",
+               "--notify", secret).exit_code == 0
+    one_line_error(run(tmp_path, "watch", "edit", "Aslanov", "--query", "(Aslanov"),
+                   "unbalanced parentheses")
+    one_line_error(run(tmp_path, "watch", "edit", "Aslanov", "--lang", "xx"),
+                   "unknown language(s) xx")
+    one_line_error(run(tmp_path, "watch", "edit", "nobody", "--query", "x"),
+                   "no watch named 'nobody'")
+    [watch] = load_watches(tmp_path)
+    assert (watch.query, watch.languages) == ("Aslanov", ["tr", "ru"])
+    edited = run(tmp_path, "watch", "edit", "Aslanov", "--rename", "Novruz", "--query",
+                 "Aslanov OR Асланов", "--exact")
+    assert edited.exit_code == 0, edited.output
+    [watch] = load_watches(tmp_path)
+    assert (watch.name, watch.query, watch.languages, watch.exact, watch.notify) == (
+        "Novruz", "Aslanov OR Асланов", ["tr", "ru"], True, [secret])
+    assert run(tmp_path, "watch", "edit", "Novruz", "--any-lang", "--no-notify").exit_code == 0
+    [watch] = load_watches(tmp_path)
+    assert (watch.languages, watch.notify, watch.exact) == ([], [], True)
+
+
 def test_a_file_broken_by_hand_is_reported_by_name_and_line(tmp_path):
     path = tmp_path / "watches.toml"
     path.write_text('[[watch]]\nname = "ok"\nquery = "IFRC"\n\n[[watch]]\nname = "broken"\n'
