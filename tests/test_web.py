@@ -1,9 +1,11 @@
 """The web server over HTTP: security headers, statuses and messages for bad input, the CSRF
 guard, token and read-only modes, the Host check, the JSON API against the CLI's --json, the
-capture download, `crescent serve` binding rules and `crescent demo --serve`."""
+capture download, `crescent serve` binding rules and `crescent demo --serve`; the watches page
+(forms, validation, feeds, alerts, masking, read-only) and health flags on the sources page."""
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -15,6 +17,7 @@ import time
 from urllib.parse import quote
 
 import pytest
+from markupsafe import escape
 
 from search import reindex
 from tests.conftest import REPO, crescent
@@ -176,7 +179,7 @@ def test_csrf_token_from_the_page_lets_a_form_through(data):
         token = csrf_token(secret, cookie)
         form_headers = {"content-type": "application/x-www-form-urlencoded",
                         "cookie": f"crescent_csrf={cookie}"}
-        # Past the guard, the router answers: no route changes state yet (the watches will).
+        # Past the guard, the router answers: "/" takes no POST (the watch forms do).
         passed, _h, _b = fetch(live.url + "/", method="POST",
                                data=f"csrf_token={token}".encode(), headers=form_headers)
         assert passed == 405
@@ -275,7 +278,7 @@ def test_serve_with_two_workers_answers_and_ends_on_ctrl_c(data):
             posted = {fetch(found[1], method="POST", data=b"csrf_token=" + token, headers={
                 "content-type": "application/x-www-form-urlencoded",
                 "cookie": f"crescent_csrf={cookie}"})[0] for _ in range(8)}
-            assert posted == {405}  # past the guard; no route changes state yet
+            assert posted == {405}  # past the guard; "/" takes no POST
         finally:
             process.send_signal(signal.SIGINT)
             try:
@@ -283,3 +286,305 @@ def test_serve_with_two_workers_answers_and_ends_on_ctrl_c(data):
             except subprocess.TimeoutExpired:
                 process.kill()
                 raise
+
+
+# --- the watches page ---------------------------------------------------------------------------
+class FormClient:
+    """A browser's cookie and the CSRF token its page carries, for posting forms."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        _status, headers, body = fetch(url + "/watches")
+        self.cookie = re.search(r"crescent_csrf=([^;]+)", headers["set-cookie"])[1]
+        self.token = re.search(rb'name="csrf-token" content="([0-9a-f]{64})"', body)[1].decode()
+
+    def post(self, path: str, fields: dict[str, str], *, token: str | None = None,
+             cookie: bool = True) -> tuple[int, dict[str, str], str]:
+        from urllib.parse import urlencode
+
+        sent = dict(fields)
+        if token != "":  # "" sends no token at all
+            sent["csrf_token"] = self.token if token is None else token
+        headers = {"content-type": "application/x-www-form-urlencoded"}
+        if cookie:
+            headers["cookie"] = f"crescent_csrf={self.cookie}"
+        status, answer, body = fetch(self.url + path, method="POST",
+                                     data=urlencode(sent).encode(), headers=headers)
+        return status, answer, body.decode()
+
+
+def watch_fields(name: str, query: str, **extra: str) -> dict[str, str]:
+    return {"name": name, "query": query, "languages": "", "sources": "", "notify": "", **extra}
+
+
+def watch_file(directory) -> dict[str, dict]:
+    import tomllib
+
+    path = directory / "watches.toml"
+    text = path.read_text("utf-8") if path.exists() else ""
+    return {w["name"]: w for w in tomllib.loads(text).get("watch", [])}
+
+
+@pytest.fixture(scope="module")
+def watch_site(data, tmp_path_factory):
+    """A copy of the data directory of its own (watches change it), served."""
+    from web.app import create_app
+
+    directory = tmp_path_factory.mktemp("web-watches") / "data"
+    shutil.copytree(data[0], directory)
+    with LiveServer(create_app(directory)) as live:
+        yield live, directory, FormClient(live.url)
+
+
+def test_a_watch_made_through_the_form_is_in_the_file_and_the_cli_list(watch_site):
+    live, directory, client = watch_site
+    status, headers, _body = client.post("/watches", watch_fields(
+        "Kızılay", 'Kızılay OR "Turkish Red Crescent"', languages="tr, en",
+        sources="anadolu", exact="1"))
+    assert status == 303, _body[:500]
+    assert headers["location"] == "/watches/" + quote("Kızılay", safe="") + "?done=added"
+    stored = watch_file(directory)["Kızılay"]
+    assert stored["query"] == 'Kızılay OR "Turkish Red Crescent"'
+    assert stored["languages"] == ["tr", "en"] and stored["sources"] == ["anadolu"]
+    assert stored["exact"] is True
+    listed = crescent("watch", "list", "--json", data=directory)
+    assert listed.returncode == 0, listed.stderr
+    cli = {row["name"]: row for row in json.loads(listed.stdout)}
+    api = {row["name"]: row for row in fetch_json(live.url + "/api/watches")}
+    assert api["Kızılay"] == cli["Kızılay"] and api.keys() == cli.keys()
+    page = fetch(live.url + "/watches")[2].decode()
+    assert 'data-watch="Kızılay"' in page and "lang tr" in page and "source anadolu" in page
+    shown = fetch(live.url + headers["location"])
+    assert shown[0] == 200 and "Watch added" in shown[2].decode()
+    assert "Watch added" not in fetch(live.url + "/watches/" + quote("Kızılay"))[2].decode()
+
+
+def test_watch_forms_without_the_right_csrf_token_are_refused(watch_site):
+    _live, directory, client = watch_site
+    before = (directory / "watches.toml").read_bytes() if (directory / "watches.toml").exists() \
+        else b""
+    fields = watch_fields("forged", "Aslanov")
+    from web.security import csrf_token
+
+    for answer in (client.post("/watches", fields, token=""),
+                   client.post("/watches", fields, token="0" * 64),
+                   client.post("/watches", fields, token=csrf_token(b"guess", client.cookie)),
+                   client.post("/watches", fields, cookie=False)):
+        assert answer[0] == 403 and "security token" in answer[2]
+    after = (directory / "watches.toml").read_bytes() if (directory / "watches.toml").exists() \
+        else b""
+    assert after == before and b"forged" not in after
+
+
+@pytest.mark.parametrize(("fields", "cli_args", "message"), [
+    (watch_fields("badquery", '"Kızılay'), ["badquery", '"Kızılay'], "unbalanced quotes"),
+    (watch_fields("badlang", "Aslanov", languages="tr, xx"),
+     ["badlang", "Aslanov", "--lang", "tr,xx"], "unknown language(s) xx"),
+    (watch_fields("badsource", "Aslanov", sources="nosuchsource"),
+     ["badsource", "Aslanov", "--source", "nosuchsource"], "unknown source(s) nosuchsource"),
+    (watch_fields("taken", "Aslanov"), ["taken", "Aslanov"], "exists already"),
+    (watch_fields("badurl", "Aslanov", notify="nosuchscheme://x"),
+     ["badurl", "Aslanov", "--notify", "nosuchscheme://x"], "cannot parse notification URL"),
+])
+def test_bad_watch_settings_come_back_on_the_form(watch_site, fields, cli_args, message):
+    _live, directory, client = watch_site
+    if fields["name"] == "taken":
+        assert client.post("/watches", watch_fields("taken", "IFRC"))[0] == 303
+    status, headers, body = client.post("/watches", fields)
+    assert status == 400 and headers["content-type"].startswith("text/html")
+    shown = re.search(r'<p class="error" id="form-error"[^>]*>(.*?)</p>', body, re.S)
+    assert shown and message in html.unescape(shown[1])
+    # What was typed is kept in the form, escaped.
+    assert f'name="name" value="{escape(fields["name"])}"' in body
+    assert f'name="query" value="{escape(fields["query"])}"' in body
+    assert 'id="watch-form"' in body and "Traceback" not in body
+    # `crescent watch add` refuses the same settings with the same words (exit 2).
+    cli = crescent("watch", "add", *cli_args, data=directory)
+    assert cli.returncode == 2 and message in cli.stderr
+    assert [n for n in watch_file(directory) if n == fields["name"]] == (
+        ["taken"] if fields["name"] == "taken" else [])
+
+
+def test_passwords_are_masked_and_an_edit_keeps_them(watch_site):
+    live, directory, client = watch_site
+    secret_url = "mailto://bob:hunter2@example.org"
+    assert client.post("/watches", watch_fields("Masked", "IFRC", notify=secret_url))[0] == 303
+    for path in ("/watches", "/watches/Masked", "/watches/Masked/edit", "/api/watches",
+                 "/api/watches/Masked"):
+        body = fetch(live.url + path)[2].decode()
+        assert "hunter2" not in body, path
+        assert "mailto://bob:****@example.org" in body, path
+    cli = json.loads(crescent("watch", "list", "--json", data=directory).stdout)
+    masked = next(row["notify"] for row in cli if row["name"] == "Masked")
+    assert fetch_json(live.url + "/api/watches/Masked")["notify"] == masked
+    # The edit form sends the masked URL back unchanged: the stored password survives.
+    form = fetch(live.url + "/watches/Masked/edit")[2].decode()
+    shown_url = html.unescape(re.search(r'<textarea name="notify"[^>]*>(.*?)</textarea>',
+                                        form, re.S)[1]).strip()
+    status, headers, _body = client.post("/watches/Masked/edit", watch_fields(
+        "Unmasked", "IFRC OR Aslanov", notify=shown_url))
+    assert status == 303 and headers["location"] == "/watches/Unmasked?done=saved"
+    stored = watch_file(directory)
+    assert "Masked" not in stored
+    assert stored["Unmasked"]["notify"] == [secret_url]
+    assert stored["Unmasked"]["query"] == "IFRC OR Aslanov"
+    assert fetch(live.url + "/watches/Masked")[0] == 404
+    assert fetch(live.url + "/api/watches/Masked")[0] == 404
+    # An edit is checked like a new watch: the form comes back with the message.
+    status, _headers, body = client.post("/watches/Unmasked/edit", watch_fields(
+        "Unmasked", "(IFRC", notify=shown_url))
+    assert status == 400 and "unbalanced parentheses" in body
+    assert watch_file(directory)["Unmasked"]["query"] == "IFRC OR Aslanov"
+
+
+def test_alerts_feed_and_delete(watch_site):
+    """A watch's page lists its alerts (headline linked to the article, escaped), its feed is
+    served as Atom, only for a name that fits the rule; delete removes file entry and feed."""
+    import feedparser
+
+    from archive.store import ArchiveStore
+    from monitor.run import run_watches
+
+    live, directory, client = watch_site
+    assert client.post("/watches", watch_fields("Novruz", "Aslanov", languages="en"))[0] == 303
+    assert fetch(live.url + "/watches/Novruz.atom")[0] == 404  # no run yet, no feed
+    headline = "Aslanov <script>window.__xss=1</script> & volunteers"
+    record = {"id": "0bad0bad0bad0baf", "url": "https://probe.example/aslanov-new",
+              "source": "anadolu", "language": "en", "title": headline,
+              "text": "Novruz Aslanov met the volunteers of the Red Crescent in Baku today.",
+              "published": "2026-12-05", "fetched_at": "2026-12-05T10:00:00+00:00",
+              "authors": [], "word_count": 12}
+    assert ArchiveStore(directory / "archive").save(record).value == "new"
+    report = run_watches(directory, ["Novruz"])
+    assert [e["id"] for e in report.watches[0].new] == [record["id"]]
+
+    page = fetch(live.url + "/watches/Novruz")[2].decode()
+    assert f'href="/article/{record["id"]}"' in page
+    assert html.escape(headline, quote=False) in page and "<script>window" not in page
+    row = re.search(r'<tr class="alert" data-id="0bad0bad0bad0baf">(.*?)</tr>', page, re.S)[1]
+    assert "anadolu" in row and "2026-12-05" in row and "<mark>Aslanov</mark>" in row
+    api = fetch_json(live.url + "/api/watches/Novruz")
+    [alert] = api["latest"]
+    assert alert["title"] == headline and alert["reported_at"]
+    assert alert["reported_at"] in row
+    cli = crescent("watch", "show", "Novruz", "--json", data=directory)
+    assert json.loads(cli.stdout)["latest"] == api["latest"][:10]
+
+    status, headers, body = fetch(live.url + "/watches/Novruz.atom")
+    assert status == 200 and headers["content-type"].startswith("application/atom+xml")
+    feed = feedparser.parse(body)
+    assert [entry.link for entry in feed.entries] == [record["url"]]
+    assert "Aslanov" in feed.entries[0].title
+    assert 'href="/watches/Novruz.atom"' in fetch(live.url + "/watches")[2].decode()
+    (directory / "feeds" / "ghost.atom").write_text("<feed/>")  # a feed file, but no watch
+    for path in ("/watches/ghost.atom", "/watches/..%2Fwatches.toml%00.atom",
+                 "/watches/..%2F..%2Fetc%2Fpasswd.atom", "/watches/%2E%2E.atom",
+                 "/watches/.hidden.atom", "/api/watches/..%2Fwatches.toml",
+                 "/watches/..%2Fwatches.toml"):
+        status, _headers, body = fetch(live.url + path)
+        assert status == 404, path
+        assert b"hunter2" not in body and b"[[watch]]" not in body
+
+    confirm = fetch(live.url + "/watches/Novruz/delete")[2].decode()
+    assert 'action="/watches/Novruz/delete"' in confirm and 'name="csrf_token"' in confirm
+    assert client.post("/watches/Novruz/delete", {}, token="")[0] == 403
+    status, headers, _body = client.post("/watches/Novruz/delete", {})
+    assert status == 303 and headers["location"] == "/watches?removed=Novruz"
+    assert "Novruz" not in watch_file(directory)
+    assert "Novruz" not in {r["name"] for r in json.loads(
+        crescent("watch", "list", "--json", data=directory).stdout)}
+    assert not (directory / "feeds" / "Novruz.atom").exists()
+    assert fetch(live.url + "/watches/Novruz.atom")[0] == 404
+    assert fetch(live.url + "/watches/Novruz")[0] == 404
+    assert client.post("/watches/Novruz/delete", {})[0] == 404
+
+
+def test_a_hostile_watch_query_is_shown_literally(watch_site):
+    live, _directory, client = watch_site
+    query = 'Aslanov OR "<script>window.__xss=1</script> <svg onload=alert(1)>"'
+    status, _headers, body = client.post("/watches", watch_fields("hostile", query))
+    assert status == 303, body[:600]
+    for path in ("/watches", "/watches/hostile", "/watches/hostile/edit"):
+        page = fetch(live.url + path)[2].decode()
+        assert "<script>window" not in page and "<svg onload" not in page, path
+        assert str(escape(query)) in page, path
+    assert fetch_json(live.url + "/api/watches/hostile")["query"] == query
+    # Refused, it comes back on the form as typed, escaped too.
+    status, _headers, body = client.post("/watches", watch_fields("hostile2", query + " ("))
+    assert status == 400 and "<script>window" not in body and str(escape(query)) in body
+
+
+def test_read_only_mode_has_no_watch_forms(watch_site):
+    from web.app import create_app
+
+    _live, directory, client = watch_site
+    assert client.post("/watches", watch_fields("Kept", "IFRC"))[0] == 303
+    with LiveServer(create_app(directory, read_only=True)) as live:
+        page = fetch(live.url + "/watches")
+        assert page[0] == 200 and b'method="post"' not in page[2] and b"<form" not in page[2]
+        assert b'data-watch="Kept"' in page[2]
+        shown = fetch(live.url + "/watches/Kept")
+        assert shown[0] == 200 and b"<form" not in shown[2] and b"/edit" not in shown[2]
+        for path in ("/watches/Kept/edit", "/watches/Kept/delete"):
+            assert fetch(live.url + path)[0] == 404, path
+        reader = FormClient(live.url)
+        for path in ("/watches", "/watches/Kept/edit", "/watches/Kept/delete"):
+            assert reader.post(path, watch_fields("x", "y"))[0] == 405, path
+        assert "Kept" in {row["name"] for row in fetch_json(live.url + "/api/watches")}
+    assert "Kept" in watch_file(directory) and "x" not in watch_file(directory)
+
+
+def test_sources_show_each_sources_health_flags(tmp_path):
+    """A source whose latest crawl saw a tenth of its usual links: the page and the API show
+    its `collapse` flag with the figures, as `crescent health --json` does."""
+    from archive.store import ArchiveStore
+    from tests.test_health import write_report
+    from web.app import create_app
+
+    directory = tmp_path / "data"
+    ArchiveStore(directory / "archive").save({
+        "id": "0123456789abcdef", "url": "https://example.org/a", "source": "anadolu",
+        "language": "tr", "title": "Kızılay", "text": "Kızılay yardım", "authors": [],
+        "published": "2026-11-01", "fetched_at": "2026-11-01T00:00:00+00:00",
+        "word_count": 2})
+    reindex(directory)
+    for number in range(10):
+        write_report(directory, "anadolu", number, seen=40)
+    write_report(directory, "anadolu", 10, seen=3)
+    with LiveServer(create_app(directory, read_only=True)) as live:
+        rows = {row["name"]: row for row in fetch_json(live.url + "/api/sources")}
+        page = fetch(live.url + "/sources")[2].decode()
+    cli = json.loads(crescent("health", "--json", data=directory).stdout)
+    flags = {flag["key"]: flag for flag in rows["anadolu"]["flags"]}
+    assert flags["collapse"]["figures"] == {"seen": 3, "usual_seen": 40, "crawls_compared": 10}
+    assert flags["collapse"] == next(f for f in cli["anadolu"]["flags"]
+                                     if f["key"] == "collapse")
+    assert set(flags) == {f["key"] for f in cli["anadolu"]["flags"]}
+    row = re.search(r'<tr data-source="anadolu"[^>]*>(.*?)</tr>', page, re.S)[1]
+    assert 'data-flag="collapse"' in row and "seen 3" in row and "usual_seen 40" in row
+    assert flags["collapse"]["message"] in html.unescape(row)
+    assert all(not row["flags"] for name, row in rows.items() if name != "anadolu")
+
+
+def test_the_api_page_documents_every_endpoint(server):
+    """Every route that is not a page (JSON, CSV, feed, download, form POST) has its row, with
+    an example, on /api."""
+    from starlette.routing import Route
+
+    page = fetch(server.url + "/api")[2].decode()
+    rows = dict(re.findall(r'<tr data-endpoint="([^"]+)">(.*?)</tr>', page, re.S))
+    wanted = set()
+    for route in server.server.config.app.app.routes:  # the Guard wraps the Starlette app
+        if not isinstance(route, Route):
+            continue
+        path = route.path.replace("{article_id}", "ID").replace("{name}", "NAME")
+        if "POST" in (route.methods or ()):
+            wanted.add(f"POST {path}")
+        elif path.startswith("/api/") or path.endswith((".atom", ".csv", "/capture")) \
+                or path == "/export":
+            wanted.add(path)
+    assert {"/api/watches", "/api/watches/NAME", "/watches/NAME.atom", "POST /watches"} <= wanted
+    assert wanted <= set(rows), wanted - set(rows)
+    for endpoint, row in rows.items():
+        assert row.count("<td") == 4 and re.search(r"<td>\s*<(a|code)", row.split("</td>")[3]), \
+            endpoint

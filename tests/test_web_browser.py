@@ -1,6 +1,7 @@
 """The web page in a real browser (headless Chromium via Selenium): search and facets, paging,
-articles and versions, the coverage chart against its counts, an export and its manifest, and an
-XSS probe article that must be shown literally without running anything."""
+articles and versions, the coverage chart against its counts, an export and its manifest, an
+XSS probe article that must be shown literally without running anything, and a watch created
+through its form (a bad query first: the message on the form)."""
 
 from __future__ import annotations
 
@@ -209,3 +210,78 @@ def test_xss_probe_is_shown_literally_and_runs_nothing(site, driver):
     no_injection(driver)
     assert driver.find_element("css selector", "tr[data-source=xssprobe]")
     screenshot(driver, "sources")
+
+
+def test_a_watch_is_created_through_the_form(site, driver):
+    """The form refuses a malformed query with its message and keeps what was typed; fixed, it
+    makes the watch (in DATA/watches.toml), whose hostile query is shown literally."""
+    import tomllib
+
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    server, _facts, data = site
+    driver.get(server.url + "/watches")
+    form = driver.find_element("css selector", "#watch-form")
+    form.find_element("name", "name").send_keys("Kızılay")
+    form.find_element("name", "query").send_keys('"Kızılay')
+    form.find_element("name", "languages").send_keys("tr, ru")
+    form.find_element("name", "notify").send_keys("mailto://comms:hunter2@example.org")
+    form.find_element("css selector", "#watch-submit").click()
+    # A form's POST is a navigation the click does not wait for.
+    wait = WebDriverWait(driver, 30)
+    error = wait.until(lambda d: d.find_elements("css selector", "#form-error"))[0].text
+    assert "unbalanced quotes" in error
+    form = driver.find_element("css selector", "#watch-form")
+    assert form.find_element("name", "name").get_attribute("value") == "Kızılay"
+    assert form.find_element("name", "query").get_attribute("value") == '"Kızılay'
+    assert form.find_element("name", "query").get_attribute("aria-invalid") == "true"
+    assert form.find_element("name", "languages").get_attribute("value") == "tr, ru"
+    assert not (data / "watches.toml").exists() or "Kızılay" not in (
+        data / "watches.toml").read_text("utf-8")
+    screenshot(driver, "watch-form-error")
+
+    query = 'Kızılay OR "<script>window.__xss=1</script>"'
+    field = form.find_element("name", "query")
+    field.clear()
+    field.send_keys(query)
+    form.find_element("css selector", "#watch-submit").click()
+    wait.until(lambda d: d.find_elements("css selector", "#done"))
+    assert urlsplit(driver.current_url).path == "/watches/" + quote("Kızılay")
+    no_injection(driver)
+    assert "Watch added" in driver.find_element("css selector", "#done").text
+    assert driver.find_element("css selector", "#watch-query").text == query
+    stored = tomllib.loads((data / "watches.toml").read_text("utf-8"))["watch"]
+    assert [(w["name"], w["query"], w["languages"]) for w in stored] == [
+        ("Kızılay", query, ["tr", "ru"])]
+    assert stored[0]["notify"] == ["mailto://comms:hunter2@example.org"]
+    driver.find_element("css selector", "nav a[href='/watches']").click()
+    row = wait.until(lambda d: d.find_elements("css selector", "tr[data-watch='Kızılay']"))[0]
+    no_injection(driver)
+    assert query in row.text and "hunter2" not in driver.page_source
+    assert "mailto://comms:****@example.org" in row.text
+    screenshot(driver, "watches")
+
+    # A new article it matches, a run: the watch's page lists the alert, linked to the article.
+    from archive.store import ArchiveStore
+    from monitor.run import run_watches
+
+    headline = "Kızılay <img src=x onerror=window.__xss=1> Van'a yardım ulaştırdı"
+    record = {"id": "0bad0bad0bad0bb0", "url": "https://probe.example/kizilay-van",
+              "source": "anadolu", "language": "tr", "title": headline,
+              "text": "Türk Kızılay ekipleri Van'da sel bölgesine yardım ulaştırdı.",
+              "published": "2026-12-05", "fetched_at": "2026-12-05T09:00:00+00:00",
+              "authors": [], "word_count": 9}
+    assert ArchiveStore(data / "archive").save(record).value == "new"
+    ran = run_watches(data, ["Kızılay"], deliver=False)  # records; sends nothing from a test
+    assert [e["id"] for e in ran.watches[0].new] == [record["id"]]
+    row.find_element("css selector", "a.watch-name").click()
+    alert = wait.until(lambda d: d.find_elements(
+        "css selector", f"tr.alert[data-id='{record['id']}']"))[0]
+    no_injection(driver)
+    link = alert.find_element("css selector", "a.headline")
+    assert link.text == headline
+    assert link.get_attribute("href") == f"{server.url}/article/{record['id']}"
+    assert "anadolu" in alert.text and "2026-12-05" in alert.text
+    assert [m.text for m in alert.find_elements("css selector", ".snippet mark")]
+    assert driver.find_element("css selector", "#alert-count").text == "1"
+    screenshot(driver, "watch")
