@@ -123,6 +123,8 @@ def check_watch(watch: Watch, data_dir: Path, *, others: Iterable[str] = ()) -> 
     if not isinstance(watch.name, str) or not NAME_RE.match(watch.name):
         raise WatchError(f"bad watch name {watch.name!r}: letters, digits, '.', '-', '_', "
                          "at most 64, starting with a letter or digit")
+    if watch.name.casefold().endswith(".atom"):  # /watches/NAME.atom is the feed's address
+        raise WatchError(f"bad watch name {watch.name!r}: it may not end in .atom")
     if watch.name.casefold() in {other.casefold() for other in others}:
         raise WatchError(f"a watch named {watch.name!r} exists already "
                          "(`crescent watch rm` it first, or choose another name)")

@@ -37,6 +37,7 @@ def one_line_error(result, *words: str) -> None:
     (("bad", "Kızılay", "--notify", "mailto://a:${not closed@x.org"), ("${NAME}",)),
     (("../etc", "Kızılay"), ("bad watch name",)),
     ((".hidden", "Kızılay"), ("bad watch name",)),
+    (("news.ATOM", "Kızılay"), ("may not end in .atom",)),
 ])
 def test_bad_input_at_add_is_refused_in_one_line(tmp_path, args, words):
     one_line_error(run(tmp_path, "watch", "add", *args), *words)
