@@ -55,6 +55,23 @@ def test_changed_article_keeps_earlier_version(tmp_path):
     jsonschema.validate(earlier, article_schema())
 
 
+def test_check_finds_a_missing_earlier_version_from_one_walk(tmp_path):
+    from archive.check import check_archive
+
+    store = ArchiveStore(tmp_path)
+    for title in ("Kızılay toplantısı", "Kızılay toplantısı sürüyor", "Kızılay toplantısı bitti"):
+        store.save(record(title=title))
+    other = record(url="https://www.aa.com.tr/tr/dunya/kizilay/3747972",
+                   id=article_id("https://www.aa.com.tr/tr/dunya/kizilay/3747972"))
+    store.save(other)
+    report = check_archive(tmp_path)
+    assert (report.articles, report.versions, report.problems) == (2, 2, [])
+    folder = store.path_of(record()["id"]).parent
+    (folder / f"{record()['id']}.v1.json").unlink()
+    report = check_archive(tmp_path)
+    assert report.problems == [f"{record()['id']}: earlier version(s) [1] missing"]
+
+
 def test_interrupted_write_leaves_the_old_file_intact(tmp_path, monkeypatch):
     store = ArchiveStore(tmp_path)
     store.save(record())
