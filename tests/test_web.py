@@ -21,7 +21,14 @@ from markupsafe import escape
 
 from search import reindex
 from tests.conftest import REPO, crescent
-from tests.web_support import PROBE_ID, LiveServer, add_web_fixtures, fetch, fetch_json
+from tests.web_support import (
+    PROBE_ID,
+    LiveServer,
+    add_web_fixtures,
+    alert_for,
+    fetch,
+    fetch_json,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -442,21 +449,13 @@ def test_alerts_feed_and_delete(watch_site):
     served as Atom, only for a name that fits the rule; delete removes file entry and feed."""
     import feedparser
 
-    from archive.store import ArchiveStore
-    from monitor.run import run_watches
-
     live, directory, client = watch_site
     assert client.post("/watches", watch_fields("Novruz", "Aslanov", languages="en"))[0] == 303
     assert fetch(live.url + "/watches/Novruz.atom")[0] == 404  # no run yet, no feed
     headline = "Aslanov <script>window.__xss=1</script> & volunteers"
-    record = {"id": "0bad0bad0bad0baf", "url": "https://probe.example/aslanov-new",
-              "source": "anadolu", "language": "en", "title": headline,
-              "text": "Novruz Aslanov met the volunteers of the Red Crescent in Baku today.",
-              "published": "2026-12-05", "fetched_at": "2026-12-05T10:00:00+00:00",
-              "authors": [], "word_count": 12}
-    assert ArchiveStore(directory / "archive").save(record).value == "new"
-    report = run_watches(directory, ["Novruz"])
-    assert [e["id"] for e in report.watches[0].new] == [record["id"]]
+    record = alert_for(directory, "Novruz", "0bad0bad0bad0baf", title=headline, language="en",
+                       text="Novruz Aslanov met the volunteers of the Red Crescent in Baku today.",
+                       url="https://probe.example/aslanov-new")
 
     page = fetch(live.url + "/watches/Novruz")[2].decode()
     assert f'href="/article/{record["id"]}"' in page

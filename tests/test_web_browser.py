@@ -21,6 +21,7 @@ from tests.web_support import (
     PROBE_TITLE,
     LiveServer,
     add_web_fixtures,
+    alert_for,
     browser,
     fetch_json,
     screenshot,
@@ -262,18 +263,11 @@ def test_a_watch_is_created_through_the_form(site, driver):
     screenshot(driver, "watches")
 
     # A new article it matches, a run: the watch's page lists the alert, linked to the article.
-    from archive.store import ArchiveStore
-    from monitor.run import run_watches
 
     headline = "Kızılay <img src=x onerror=window.__xss=1> Van'a yardım ulaştırdı"
-    record = {"id": "0bad0bad0bad0bb0", "url": "https://probe.example/kizilay-van",
-              "source": "anadolu", "language": "tr", "title": headline,
-              "text": "Türk Kızılay ekipleri Van'da sel bölgesine yardım ulaştırdı.",
-              "published": "2026-12-05", "fetched_at": "2026-12-05T09:00:00+00:00",
-              "authors": [], "word_count": 9}
-    assert ArchiveStore(data / "archive").save(record).value == "new"
-    ran = run_watches(data, ["Kızılay"], deliver=False)  # records; sends nothing from a test
-    assert [e["id"] for e in ran.watches[0].new] == [record["id"]]
+    record = alert_for(data, "Kızılay", "0bad0bad0bad0bb0", title=headline, language="tr",
+                       text="Türk Kızılay ekipleri Van'da sel bölgesine yardım ulaştırdı.",
+                       url="https://probe.example/kizilay-van")
     row.find_element("css selector", "a.watch-name").click()
     alert = wait.until(lambda d: d.find_elements(
         "css selector", f"tr.alert[data-id='{record['id']}']"))[0]

@@ -165,3 +165,19 @@ def browser(download_dir: Path):
 def screenshot(driver, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+
+
+def alert_for(directory: Path, watch: str, article_id: str, *, title: str, text: str,
+              language: str, url: str) -> dict[str, Any]:
+    """Archive one new article (scraped text of the test's choosing) and run ``watch`` without
+    delivering: the watch reports exactly that article. Returns the record."""
+    from monitor.run import run_watches
+
+    record = {"id": article_id, "url": url, "source": "anadolu", "language": language,
+              "title": title, "text": text, "published": "2026-12-05",
+              "fetched_at": "2026-12-05T10:00:00+00:00", "authors": [],
+              "word_count": len(text.split())}
+    assert ArchiveStore(directory / "archive").save(record).value == "new"
+    ran = run_watches(directory, [watch], deliver=False)
+    assert [e["id"] for e in ran.watches[0].new] == [article_id]
+    return record
