@@ -173,12 +173,12 @@ class TantivyEngine(Engine):
         if sort == "date":
             return self._by_date(searcher, query, filters, limit=limit, page=page)
         q = self._filtered(query, filters)
-        total = searcher.search(q, limit=1, count=True).count
-        # A page past the last shows the last page, as the Whoosh engine does.
-        page = min(page, max(1, ceil(total / limit)))
-        result = searcher.search(q, limit=limit, offset=(page - 1) * limit)
-        return Page(total, [_stored(searcher.doc(address), float(score))
-                            for score, address in result.hits])
+        result = searcher.search(q, limit=limit, offset=(page - 1) * limit, count=True)
+        last = max(1, ceil(result.count / limit))
+        if page > last:  # a page past the last shows the last page, as the Whoosh engine does
+            result = searcher.search(q, limit=limit, offset=(last - 1) * limit, count=True)
+        return Page(result.count, [_stored(searcher.doc(address), float(score))
+                                   for score, address in result.hits])
 
     def _by_date(self, searcher: tantivy.Searcher, query: wq.Query, filters: Filters, *,
                  limit: int, page: int) -> Page:
@@ -189,10 +189,14 @@ class TantivyEngine(Engine):
         range), so that the ties are cut by id wherever the window ends.
         """
         q = self._filtered(query, filters)
-        total = searcher.search(q, limit=1, count=True).count
-        page = min(page, max(1, ceil(total / limit)))
+        result = searcher.search(q, limit=page * limit, order_by_field="day",
+                                 order=tantivy.Order.Desc, count=True)
+        total = result.count
+        if page > max(1, ceil(total / limit)):  # past the last page: the last page
+            page = max(1, ceil(total / limit))
+            result = searcher.search(q, limit=page * limit, order_by_field="day",
+                                     order=tantivy.Order.Desc)
         window = page * limit
-        result = searcher.search(q, limit=window, order_by_field="day", order=tantivy.Order.Desc)
         docs = [searcher.doc(address) for _key, address in result.hits]
         if len(docs) == window and total > window:
             last = docs[-1].get_first("day")

@@ -948,6 +948,7 @@ class WhooshEngine(Engine):
         allowed = columns.allowed(filters)
         # Exact totals come with the matching set; only the top page*limit are sorted.
         ranked: list[tuple[int, float | None]]
+        fetched: dict[int, dict[str, Any]] = {}
         if sort == "date":
             docs = executor.docs(query, allowed)
             total = len(docs)
@@ -960,8 +961,9 @@ class WhooshEngine(Engine):
                 last = days[newest[-1]]
                 newest = [d for d in newest if days[d] != last]
                 newest += [d for d in docs if days[d] == last]
-            ids = {d: searcher.stored_fields(d)["id"] for d in newest}
-            ranked = [(doc, None) for doc in sorted(newest, key=lambda d: (-days[d], ids[d]))]
+            fetched = {d: searcher.stored_fields(d) for d in newest}  # the page reuses them
+            ranked = [(doc, None) for doc in sorted(
+                newest, key=lambda d: (-days[d], fetched[d]["id"]))]
         else:
             scores = executor.scores(query, allowed)
             total = len(scores)
@@ -971,7 +973,7 @@ class WhooshEngine(Engine):
         page = min(page, max(1, ceil(total / limit)))
         hits = []
         for doc, score in ranked[(page - 1) * limit:page * limit]:
-            stored = searcher.stored_fields(doc)
+            stored = fetched[doc] if doc in fetched else searcher.stored_fields(doc)
             hits.append(Stored(
                 id=stored["id"], url=stored["url"], source=stored["source"],
                 language=stored["language"], title=stored["title"], day=stored["day"],

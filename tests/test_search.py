@@ -349,3 +349,7 @@ def test_date_order_cuts_same_day_ties_by_id_on_every_page(tmp_path, engine_name
                  for page in range(1, -(-60 // limit) + 1)]
         assert all(p.total == 60 for p in pages)
         assert [hit.id for p in pages for hit in p.hits] == expected
+        for sort in ("date", "relevance"):  # a page past the last shows the last page
+            past = search(root, "*", limit=limit, page=len(pages) + 3, sort=sort)
+            last = search(root, "*", limit=limit, page=len(pages), sort=sort)
+            assert past.total == 60 and [h.id for h in past.hits] == [h.id for h in last.hits]
