@@ -261,9 +261,8 @@ def _locked_crawl(plan, data_dir: Path, *, wait: bool = True, then=None, **kwarg
         # The holder's command line is whatever it was started with: shown, never markup.
         with crawl_lock(data_dir, wait=wait, on_wait=lambda message: note(escape(message))):
             store = ArchiveStore(data_dir / "archive")  # walked once, for the check and the crawl
-            repaired = repair_index_if_behind(data_dir, store)
-            if repaired is not None:
-                note(f"the index was behind the archive: rebuilt it ({repaired} articles)")
+            for repair in repair_index_if_behind(data_dir, store):
+                note(repair.describe())
             results = _run_with_progress(plan, data_dir, on_note=note, store=store, **kwargs)
             _record_health(data_dir, results, note)
             if then is not None:

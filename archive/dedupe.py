@@ -12,7 +12,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -20,7 +20,14 @@ import numpy as np
 from simhash import Simhash
 
 from archive.atomic import remove_temp_files
-from archive.fingerprints import CachedFingerprint, cache_path, lookup, read_cache, write_cache
+from archive.fingerprints import (
+    NOT_VOUCHED,
+    FingerprintCache,
+    cache_path,
+    read_cache,
+    well_formed_fields,
+    write_cache,
+)
 from archive.store import ArchiveError, ArchiveStore, SaveResult
 from archive.warc import Capture, CaptureError, CaptureWriter, recover
 
@@ -72,6 +79,27 @@ class NearDuplicates:
         else:
             self.sources[position], self.published[position] = source, published
         self.values[position] = int(simhash, 16)
+
+    def extend(self, ids: list[str], values: np.ndarray, sources: list[str],
+               published: list[str]) -> range:
+        """Add many articles the table does not hold yet (a load from the cache) in one go;
+        returns their positions."""
+        if any(article_id in self.positions for article_id in ids):
+            for article_id, value, source, day in zip(ids, values.tolist(), sources, published,
+                                                      strict=True):
+                self.add_fingerprint(article_id, f"{value:016x}", source, day)
+            return range(0)
+        start = len(self.ids)
+        end = start + len(ids)
+        if end > len(self.values):
+            self.values = np.resize(self.values, max(end, 2 * len(self.values)))
+        self.values[start:end] = values
+        shared = self._shared
+        self.ids.extend(ids)
+        self.sources.extend(shared.setdefault(source, source) for source in sources)
+        self.published.extend(shared.setdefault(day, day) for day in published)
+        self.positions.update(zip(ids, range(start, end), strict=True))
+        return range(start, end)
 
     def fingerprint_of(self, position: int) -> tuple[str, str, str, str]:
         """(id, simhash, source, published) of the article at ``position``."""
@@ -126,12 +154,16 @@ class SharedArchive:
         self._mtimes = np.zeros(1024, dtype=np.int64)
         self._sizes = np.full(1024, -1, dtype=np.int64)
         self._touched: set[str] = set()
+        self._written: set[str] = set()  # every article this crawl wrote (their folders changed)
+        self._left: set[str] = set()  # folders an article's file moved out of
+        self._checked_folders = 0
         self._loaded = False
 
     def start_loading(self) -> Future:
         """Read the archive's fingerprints in the writer thread, as its first work.
 
-        Reading every article takes ~4 s for 100,000 of them: the crawl starts meanwhile, and
+        Reading every article takes ~4 s for 100,000 of them (from the cache: see
+        archive.fingerprints): the crawl starts meanwhile, and
         every save comes after the load (one thread, in order). Nothing starts a thread before
         this is called (or the first save): the extraction workers fork from a single thread.
         """
@@ -140,51 +172,166 @@ class SharedArchive:
         return self._loading
 
     def _load_fingerprints(self) -> None:
-        started, read = time.monotonic(), 0
+        started = time.monotonic()
         remove_temp_files(self._cache.parent)  # of a cache write a kill interrupted
-        cached = read_cache(self._cache)
-        for path in self.store.current_paths():
+        cache = read_cache(self._cache)
+        taken, to_check, to_read = self._plan_load(cache)
+        if self._closing:
+            return
+        rows = np.concatenate([taken, to_check]) if cache is not None else np.zeros(0, int)
+        if cache is not None and len(to_check):
+            # Folders changed since the cache was written: each file's stamp decides.
+            ids = cache.id_strings()
+            kept = []
+            for row in to_check.tolist():
+                path = self.store.path_of(ids[row])
+                try:
+                    stamp = path.stat() if path is not None else None
+                except OSError:
+                    stamp = None
+                if stamp is not None and stamp.st_mtime_ns == int(cache.mtimes[row]) and \
+                        stamp.st_size == int(cache.sizes[row]):
+                    kept.append(row)
+                else:
+                    to_read.append(ids[row])
+            rows = np.concatenate([taken, np.array(kept, dtype=np.int64)])
+        if cache is not None and len(rows):
+            ids = [f"{value:016x}" for value in cache.ids[rows].tolist()]
+            positions = self.near.extend(
+                ids, cache.simhashes[rows],
+                [cache.sources[i] for i in cache.source_of[rows].tolist()],
+                [cache.published[i] for i in cache.published_of[rows].tolist()])
+            if positions:
+                self._grow_stamps(positions.stop)
+                self._mtimes[positions.start:positions.stop] = cache.mtimes[rows]
+                self._sizes[positions.start:positions.stop] = cache.sizes[rows]
+        read = 0
+        for article_id in to_read:
             if self._closing:
                 return
+            path = self.store.path_of(article_id)
             try:
                 stamp = path.stat()
-                hit = lookup(cached, path.name[:16], stamp.st_mtime_ns, stamp.st_size)
-                if hit:
-                    self.near.add_fingerprint(hit.article_id, hit.simhash, hit.source,
-                                              hit.published)
-                    article_id = hit.article_id
-                else:
-                    record = self.store.read(path)
-                    self.near.add(record)
-                    article_id, read = record["id"], read + 1
-                self._stamp(self.near.positions[article_id], stamp)
-            except (OSError, ArchiveError, KeyError, TypeError, ValueError) as error:
+                record = self.store.read(path)
+                self.near.add(record)
+                read += 1
+                self._stamp(self.near.positions[record["id"]], stamp)
+            except (OSError, AttributeError, ArchiveError, KeyError, TypeError,
+                    ValueError) as error:
                 logger.warning("not deduplicated against %s: %s", path, error)  # `check` names it
         self._loaded = True
-        stamped = int(np.count_nonzero(self._sizes >= 0))
-        if read or len(cached) != stamped:
+        if cache is None or read or len(to_check):
             self._write_cache()
         logger.info("fingerprints of %d archived articles loaded in %.1f s (%d read from their "
-                    "files, the rest from %s)", stamped, time.monotonic() - started, read,
-                    self._cache.name)
+                    "files, %d folders' files checked, the rest from %s)",
+                    int(np.count_nonzero(self._sizes >= 0)), time.monotonic() - started, read,
+                    self._checked_folders, self._cache.name)
 
-    def _stamp(self, position: int, stamp: os.stat_result | None) -> None:
-        if position >= len(self._sizes):
-            grown = max(2 * len(self._sizes), position + 1)
+    def _plan_load(self, cache: FingerprintCache | None
+                   ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Split the archive's articles: cache rows taken as they are (their folder unchanged),
+        cache rows whose file must be checked, and ids the cache does not know (read)."""
+        listing = self.store.by_folder()
+        if cache is None:
+            self._checked_folders = len(listing)
+            return (np.zeros(0, np.int64), np.zeros(0, np.int64),
+                    [i for ids in listing.values() for i in ids])
+        order = np.argsort(cache.folder_of, kind="stable")
+        bounds = np.searchsorted(cache.folder_of[order], np.arange(len(cache.folders) + 1))
+        by_name = {name: number for number, name in enumerate(cache.folders)}
+        id_values = cache.ids
+        taken: list[np.ndarray] = []
+        checked: list[np.ndarray] = []
+        unknown: list[str] = []
+        self._checked_folders = 0
+        for folder, ids in listing.items():
+            number = by_name.get(self.store.relative_folder(folder))
+            rows = order[bounds[number]:bounds[number + 1]] if number is not None \
+                else np.zeros(0, np.int64)
+            wanted = np.array([int(i, 16) for i in ids], dtype=np.uint64)
+            present = np.isin(wanted, id_values[rows]) if len(rows) else np.zeros(len(ids), bool)
+            unchanged = (number is not None
+                         and int(cache.folder_mtimes[number]) != NOT_VOUCHED
+                         and int(cache.folder_mtimes[number]) == self.store.folder_mtime(folder)
+                         and len(rows) == len(ids) and bool(present.all()))
+            if unchanged:
+                taken.append(rows)
+                continue
+            self._checked_folders += 1
+            # Rows of this folder for articles still here; other rows are of files gone.
+            checked.append(rows[np.isin(id_values[rows], wanted)])
+            unknown.extend(i for i, known in zip(ids, present.tolist(), strict=True)
+                           if not known)
+        empty = np.zeros(0, np.int64)
+        return (np.concatenate(taken) if taken else empty,
+                np.concatenate(checked) if checked else empty, unknown)
+
+    def _grow_stamps(self, size: int) -> None:
+        if size > len(self._sizes):
+            grown = max(2 * len(self._sizes), size)
             self._mtimes = np.resize(self._mtimes, grown)
             self._sizes = np.concatenate([self._sizes, np.full(grown - len(self._sizes), -1)])
+
+    def _stamp(self, position: int, stamp: os.stat_result | None) -> None:
+        self._grow_stamps(position + 1)
         self._mtimes[position] = stamp.st_mtime_ns if stamp else 0
         self._sizes[position] = stamp.st_size if stamp else -1
 
-    def _cache_entries(self) -> Iterator[CachedFingerprint]:
-        for position in np.flatnonzero(self._sizes >= 0):
-            article_id, simhash, source, published = self.near.fingerprint_of(int(position))
-            yield CachedFingerprint(article_id, int(self._mtimes[position]),
-                                    int(self._sizes[position]), simhash, source, published)
+    def _snapshot(self) -> FingerprintCache:
+        """The cache as this crawl leaves the archive: every stamped article, and the time of
+        each folder whose every article is stamped (the others vouch for nothing)."""
+        near, store = self.near, self.store
+        positions = np.flatnonzero(self._sizes[: len(near.ids)] >= 0).tolist()
+        ids = [near.ids[p] for p in positions]
+        located = store.folders_of(ids)
+        sources = [near.sources[p] for p in positions]
+        days = [near.published[p] for p in positions]
+        # Numbered per distinct value (a few thousand folders and days, a few sources).
+        folder_numbers: dict[str | None, int] = {}
+        source_numbers: dict[str, int] = {}
+        day_numbers: dict[str, int] = {}
+        folder_of = np.array([folder_numbers.setdefault(f, len(folder_numbers))
+                              for f in located], dtype=np.int32)
+        source_of = np.array([source_numbers.setdefault(v, len(source_numbers))
+                              for v in sources], dtype=np.int32)
+        published_of = np.array([day_numbers.setdefault(v, len(day_numbers)) for v in days],
+                                dtype=np.int32)
+        # An article whose file is gone, or whose source or date would not read back, is left
+        # out (read again next time).
+        bad_folders = [n for f, n in folder_numbers.items() if f is None]
+        bad_sources = [n for v, n in source_numbers.items() if not well_formed_fields(v, "x")]
+        bad_days = [n for v, n in day_numbers.items() if not well_formed_fields("x", v)]
+        keep = ~(np.isin(folder_of, bad_folders) | np.isin(source_of, bad_sources)
+                 | np.isin(published_of, bad_days))
+        chosen = np.array(positions, dtype=np.int64)[keep]
+        folders = [f if f is not None else "" for f in folder_numbers]
+        stamped = np.bincount(folder_of[keep], minlength=len(folders))
+        in_folder = {folder: len(members) for folder, members in store.by_folder().items()}
+        touched = set(store.folders_of(list(self._written))) | self._left
+        folder_mtimes = np.full(len(folders), NOT_VOUCHED, np.int64)
+        for number, folder in enumerate(folders):
+            if number in bad_folders or stamped[number] != in_folder.get(folder):
+                continue  # an article of this folder is not in the cache: check its files
+            try:  # a folder this crawl wrote to: its time now, after the last write
+                mtime = os.stat(folder).st_mtime_ns if folder in touched \
+                    else store.folder_mtime(folder)
+            except OSError:
+                continue
+            folder_mtimes[number] = NOT_VOUCHED if mtime is None else mtime
+        hex_ids = [i for i, k in zip(ids, keep.tolist(), strict=True) if k]
+        return FingerprintCache(
+            ids=np.array([int(i, 16) for i in hex_ids], dtype=np.uint64),
+            simhashes=near.values[chosen].astype(np.uint64),
+            mtimes=self._mtimes[chosen], sizes=self._sizes[chosen],
+            folder_of=folder_of[keep], source_of=source_of[keep],
+            published_of=published_of[keep],
+            folders=[store.relative_folder(f) if f else "" for f in folders],
+            folder_mtimes=folder_mtimes, sources=list(source_numbers),
+            published=list(day_numbers))
 
     def _write_cache(self) -> None:
         try:
-            write_cache(self._cache, self._cache_entries())
+            write_cache(self._cache, self._snapshot())
         except OSError as error:  # a read-only state folder only costs the next crawl's reading
             logger.warning("fingerprint cache not written: %s", error)
 
@@ -199,6 +346,7 @@ class SharedArchive:
                 self._stamp(position, path.stat() if path is not None else None)
             except OSError:
                 self._stamp(position, None)
+        self._written |= self._touched
         self._touched.clear()
 
     async def save(self, record: dict[str, Any],
@@ -235,7 +383,10 @@ class SharedArchive:
                                                         current_capture, redirects)
             except (OSError, CaptureError) as error:
                 logger.error("page of %s not captured: %s", record["id"], error)
+        before = self.store.folder_of(record["id"])
         result = self.store.save(record)
+        if before is not None and before != self.store.folder_of(record["id"]):
+            self._left.add(before)  # the article moved month: a file left this folder
         if (result is SaveResult.UNCHANGED and record.get("capture")
                 and not current_capture):  # archived before captures were kept
             self.store.annotate(record["id"], capture=record["capture"])

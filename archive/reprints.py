@@ -1,7 +1,7 @@
 """Reprints in both directions for one article: what it copies (``duplicate_of``) and which
 later articles of other sources copy it, found by their SimHash fingerprints.
 
-The fingerprints come from ``DATA/state/fingerprints.tsv`` when a crawl left it (milliseconds),
+The fingerprints come from ``DATA/state/fingerprints.npz`` when a crawl left it (milliseconds),
 else from reading every article once. A candidate is shown only when its own record says it is
 a copy of this article, so a stale fingerprint can cost a miss but never a wrong link.
 """
@@ -11,8 +11,10 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import numpy as np
+
 from archive.dedupe import NearDuplicates, fingerprint
-from archive.fingerprints import _LINE, cache_path, read_cache
+from archive.fingerprints import cache_path, read_cache
 from archive.store import ArchiveError, ArchiveStore
 
 
@@ -32,12 +34,15 @@ class Reprints:
             self._thread.start()
 
     def load(self) -> None:
-        cached = read_cache(cache_path(self.store.root))
+        cache = read_cache(cache_path(self.store.root))
         ids = self.store.ids()
-        for article_id, line in cached.items():
-            match = _LINE.fullmatch(line.rstrip("\n"))
-            if match and article_id in ids:
-                self.near.add_fingerprint(article_id, match[4], match[5], match[6])
+        if cache is not None:
+            known = [i for i, article_id in enumerate(cache.id_strings()) if article_id in ids]
+            rows = np.array(known, dtype=np.int64)
+            self.near.extend([f"{value:016x}" for value in cache.ids[rows].tolist()],
+                             cache.simhashes[rows],
+                             [cache.sources[i] for i in cache.source_of[rows].tolist()],
+                             [cache.published[i] for i in cache.published_of[rows].tolist()])
         for article_id in ids - set(self.near.positions):
             try:
                 record = self.store.load(article_id)

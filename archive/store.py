@@ -72,6 +72,28 @@ def _walk_current(folder: Path) -> Iterator[Path]:
             yield Path(entry.path)
 
 
+def walk_folders(top: str) -> Iterator[tuple[str, int, list[str]]]:
+    """Each folder under ``top`` (``top`` first): its path, its modification time in ns taken
+    *before* it is listed, and the names of its files. A folder that cannot be read is left out;
+    symlinked folders are not followed (as os.walk)."""
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        try:
+            mtime = os.stat(folder).st_mtime_ns
+            with os.scandir(folder) as entries:
+                files, folders = [], []
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append(entry.path)
+                    else:
+                        files.append(entry.name)
+        except OSError:
+            continue
+        yield folder, mtime, files
+        stack.extend(reversed(folders))
+
+
 class ArchiveStore:
     """The article files under ``DATA/archive``; writes are atomic, unchanged articles untouched."""
 
@@ -80,6 +102,7 @@ class ArchiveStore:
         self._paths: dict[str, str] | None = None  # id → its folder
         self._temp_files: list[Path] = []
         self._folders: dict[str, str] = {}
+        self._folder_mtimes: dict[str, int] = {}
         # A crawl's spiders read the ids while the archive writer thread reads the paths.
         self._lock = threading.RLock()
 
@@ -94,8 +117,10 @@ class ArchiveStore:
             if self._paths is None:
                 paths: dict[str, str] = {}
                 temp_files = []
+                mtimes: dict[str, int] = {}
                 if self.root.is_dir():
-                    for dirpath, _dirs, files in os.walk(self.root):
+                    for dirpath, mtime, files in walk_folders(str(self.root)):
+                        mtimes[dirpath] = mtime
                         for name in files:
                             match = CURRENT_RE.match(name)
                             if match:
@@ -103,7 +128,39 @@ class ArchiveStore:
                             elif name.startswith(".") and name.endswith(TEMP_SUFFIX):
                                 temp_files.append(Path(dirpath, name))
                 self._paths, self._temp_files = paths, temp_files
+                self._folders = {folder: folder for folder in mtimes}
+                self._folder_mtimes = mtimes
             return self._paths
+
+    def folder_mtime(self, folder: str) -> int | None:
+        """The modification time (ns) of ``folder`` (as :meth:`folder_of` gives it) when the
+        walk listed it: taken just before listing, so a later change always shows as a
+        different time. None: not seen by the walk (created since)."""
+        self._scan()
+        return self._folder_mtimes.get(folder)
+
+    def folder_of(self, article_id: str) -> str | None:
+        """The folder of an article's current file, as one string shared by its folder."""
+        return self._scan().get(article_id)
+
+    def folders_of(self, ids: list[str]) -> list[str | None]:
+        """:meth:`folder_of` for many ids at once."""
+        paths = self._scan()
+        with self._lock:
+            return [paths.get(article_id) for article_id in ids]
+
+    def by_folder(self) -> dict[str, list[str]]:
+        """Every article's id, grouped by the folder of its current file."""
+        grouped: dict[str, list[str]] = {}
+        with self._lock:
+            for article_id, folder in self._scan().items():
+                grouped.setdefault(folder, []).append(article_id)
+        return grouped
+
+    def relative_folder(self, folder: str) -> str:
+        """``folder`` relative to the archive root, "/"-separated ("" for the root itself)."""
+        relative = Path(folder).relative_to(self.root).as_posix()
+        return "" if relative == "." else relative
 
     def ids(self) -> set[str]:
         """Ids of every article in the archive."""

@@ -307,12 +307,16 @@ def _has_option(command: str, option: str) -> bool:
 def remove_crawled(data: Path) -> int:
     """Take the benchmark's crawled articles out again (their source is the server's host);
     returns how many there were."""
-    found = 0
+    from search import engines_to_update
+
+    found: list[str] = []
     for folder in (data / "archive").iterdir():
         if folder.name.startswith("127_0_0_1"):
-            found += sum(1 for p in folder.rglob("*.json"))
+            found += [p.name[:16] for p in folder.rglob("*.json") if ".v" not in p.name]
             shutil.rmtree(folder)
-    return found
+    for engine in engines_to_update(data):  # else the next crawl starts by mending the index
+        engine.delete(found)
+    return len(found)
 
 
 # -- the whole run -------------------------------------------------------------------------

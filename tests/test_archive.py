@@ -2,10 +2,12 @@
 
 import json
 import os
+from pathlib import Path
 
 import jsonschema
 import pytest
 
+import archive.store as store_module
 from archive.atomic import atomic_write_bytes
 from archive.store import ArchiveError, ArchiveStore, SaveResult, article_schema
 from crawler.urls import article_id, clean_url, url_key
@@ -111,10 +113,11 @@ def test_a_crawl_start_walks_the_archive_once(tmp_path, monkeypatch):
     stale.write_text("{half")
     reindex(tmp_path)  # the index in line: no rebuild (which reads the archive) at start
     walks = []
-    real_walk = os.walk
-    monkeypatch.setattr(os, "walk", lambda top, *a, **k: walks.append(top) or real_walk(top))
+    real_walk = store_module.walk_folders
+    monkeypatch.setattr(store_module, "walk_folders",
+                        lambda top: walks.append(Path(top)) or real_walk(top))
     store = ArchiveStore(root)
-    assert repair_index_if_behind(tmp_path, store) is None
+    assert repair_index_if_behind(tmp_path, store) == []
     shared = SharedArchive(root, store)
     assert shared.store is store and not stale.exists()
     spiders = [make_spider(AnadoluSpider, tmp_path, CRESCENT_SHARED_ARCHIVE=shared)
@@ -131,8 +134,9 @@ def test_an_empty_archive_store_is_still_the_one_used(tmp_path, monkeypatch):
     (tmp_path / "archive").mkdir()
     store = ArchiveStore(tmp_path / "archive")
     walks = []
-    real_walk = os.walk
-    monkeypatch.setattr(os, "walk", lambda top, *a, **k: walks.append(top) or real_walk(top))
+    real_walk = store_module.walk_folders
+    monkeypatch.setattr(store_module, "walk_folders",
+                        lambda top: walks.append(Path(top)) or real_walk(top))
     repair_index_if_behind(tmp_path, store)
     assert store.ids() == set() and len(walks) == 1
 

@@ -109,7 +109,7 @@ def test_sigkill_at_twenty_moments_loses_nothing(replicas, tmp_path, kill):
 def test_a_crawl_removes_what_killed_writes_left_in_its_folders(replicas, tmp_path):
     data = tmp_path / "data"
     left = [data / "crawls" / ".20261122T063355743520Z-tgymj.json.a2v2ba_3.tmp",
-            data / "state" / ".fingerprints.tsv.x1y2z3.tmp"]
+            data / "state" / ".fingerprints.npz.x1y2z3.tmp"]
     for path in left:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("{half")
