@@ -52,7 +52,7 @@ from benchmarks.search import (
     make_queries,
     percentile,
 )
-from search.engine import index_directory
+from search.engine import index_directory, open_engine
 
 REPO = Path(__file__).resolve().parent.parent
 CRESCENT = [sys.executable, "-c", "import cli; cli.main()"]
@@ -243,7 +243,7 @@ def index_mib(data: Path, engine: str) -> float:
 # -- search, in its own process ------------------------------------------------------------
 def measure_search(data: Path, engine_name: str, count: int) -> dict[str, Any]:
     """p50/p95 per query kind, cold (the first pass in this process) and warm (the second)."""
-    from search import Filters, facets, open_engine, search, timeline
+    from search import Filters, facets, search, timeline
 
     engine = open_engine(data, engine_name)
     queries = make_queries(SEED, count)
@@ -345,10 +345,13 @@ def measure_size(data: Path, size: int, engines: list[str], queries: int,
     row["walk_peak_mib"] = walk["peak_mib"]
     row["engines"] = {}
     for engine in engines:
-        print(f"[{size}] reindex {engine} …", file=sys.stderr)
-        run = crescent("reindex", "--engine", engine, data=data)
-        result = {"reindex_s": run["seconds"], "reindex_peak_mib": run["peak_mib"],
-                  "index_mib": index_mib(data, engine)}
+        if "reindex" in skip and open_engine(data, engine).exists():
+            result = {"reindex_s": None, "reindex_peak_mib": None}  # the index as it is
+        else:
+            print(f"[{size}] reindex {engine} …", file=sys.stderr)
+            run = crescent("reindex", "--engine", engine, data=data)
+            result = {"reindex_s": run["seconds"], "reindex_peak_mib": run["peak_mib"]}
+        result["index_mib"] = index_mib(data, engine)
         drop_caches()
         run = run_measured([sys.executable, "-m", "benchmarks.scale", "--search-worker", engine,
                             "--work", str(data.parent), "--queries", str(queries)])
@@ -421,7 +424,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=100, help="queries of each kind")
     parser.add_argument("--whoosh-up-to", type=int, default=100_000,
                         help="measure Whoosh only up to this size (its 1M rebuild takes ~1 h)")
-    parser.add_argument("--skip", default="", help="commands not to time: check,stats,export")
+    parser.add_argument("--skip", default="",
+                        help="steps not to time: check,stats,export, and reindex (an existing "
+                             "index is searched as it is)")
     parser.add_argument("--work", type=Path,
                         default=Path(tempfile.gettempdir()) / "crescent-bench-scale",
                         help="where the archive grows (kept between runs)")
