@@ -396,6 +396,9 @@ def main() -> None:
                              "index costs")
     parser.add_argument("--without-warc", action="store_true",
                         help="also crawl with WARC capture off (--warc off): what it costs")
+    parser.add_argument("--with-tantivy", action="store_true",
+                        help="also crawl into a data directory whose engine is tantivy "
+                             "(the default row indexes with Whoosh)")
     args = parser.parse_args()
     site = RealSite(args.real, args.articles) if args.real else GeneratedSite(args.articles)
     server = serve(site)
@@ -416,8 +419,13 @@ def main() -> None:
             crescent_runs.append(("crescent, index off", ["-s", "CRESCENT_INDEX_BATCH=0"]))
         if args.without_warc:
             crescent_runs.append(("crescent, WARC off", ["--warc", "off"]))
+        if args.with_tantivy:
+            crescent_runs.append(("crescent, tantivy index", []))
         for number, (label, extra) in enumerate(crescent_runs):
             data = Path(scratch, f"data{number}")
+            if "tantivy" in label:
+                data.mkdir()
+                (data / "config.toml").write_text('[search]\nengine = "tantivy"\n')
             server_before, opened = server.cpu_seconds(), server.connections_opened
             run = measure(
                 [sys.executable, "-m", "cli", "crawl", "--site", f"{base}/list/1",
@@ -464,6 +472,10 @@ def print_report(args, site: GeneratedSite, rows: list, crescent: Run, crawl_pid
               f"{ours - download:.1f} ms, inline trafilatura {inline - download:.1f} ms: "
               f"{(ours - download) / (inline - download):.2f}x (target <= 1.2x); whole "
               f"processes {ours / inline if inline else 0.0:.2f}x")
+        for label, value in per_article.items():
+            if label.startswith("crescent, "):
+                print(f"  {label}: {value - download:.1f} ms, "
+                      f"{(value - download) / (inline - download):.2f}x")
     print(f"Peak PSS of crescent's crawl (sum over its processes, sampled every "
           f"{SAMPLE_SECONDS} s): {crescent.peak:.0f} MiB (target < 300 MB = 286 MiB); its "
           f"crawl process held {crescent.top_peak:.0f} MiB, extraction workers and index writer "
