@@ -1,5 +1,5 @@
 """Shared test helpers: replica pages as Scrapy responses, spiders built from real crawlers,
-the processes of a process group."""
+the processes of a process group, synthetic articles archived."""
 
 from __future__ import annotations
 
@@ -64,3 +64,15 @@ def group_members(group: int) -> list[int]:
         if int(pgrp) == group and state not in ("Z", "X"):
             members.append(int(stat.parent.name))
     return members
+
+
+def archive_synthetic(store, record: dict) -> dict:
+    """Archive a synthetic article (benchmarks.search.Corpus) in ``store``; returns its index
+    document, as a crawl would index it."""
+    from search.index import document_for
+
+    record.update({"authors": [], "description": "", "modified": None,
+                   "fetched_at": "2026-12-03T08:00:00Z"})
+    store.save(record)
+    path = store.path_of(record["id"])
+    return document_for(store.read(path), store.relative(path))

@@ -13,17 +13,12 @@ from benchmarks.search import Corpus
 from crawler.maintenance import repair_index_if_behind
 from search import open_engine, search
 from search.engine import index_directory
-from search.index import document_for
+from tests.helpers import archive_synthetic
 
 SEED = 5
 
 
-def save(store: ArchiveStore, record: dict) -> dict:
-    record.update({"authors": [], "description": "", "modified": None,
-                   "fetched_at": "2026-12-06T08:00:00Z"})
-    store.save(record)
-    path = store.path_of(record["id"])
-    return document_for(store.read(path), store.relative(path))
+save = archive_synthetic
 
 
 def archive_of(data: Path, engine_name: str, count: int) -> tuple[ArchiveStore, list[dict]]:

@@ -14,17 +14,12 @@ from benchmarks.watch import watch_queries
 from monitor.run import create, run_watches
 from monitor.watches import Watch, parsed_query
 from search import open_engine, search
-from search.index import document_for
+from tests.helpers import archive_synthetic
 
 SEED = 11
 
 
-def save(store: ArchiveStore, record: dict) -> dict:
-    record.update({"authors": [], "description": "", "modified": None,
-                   "fetched_at": "2026-12-03T08:00:00Z"})
-    store.save(record)
-    path = store.path_of(record["id"])
-    return document_for(store.read(path), store.relative(path))
+save = archive_synthetic
 
 
 @pytest.mark.parametrize("engine_name", ["whoosh", "tantivy"])
