@@ -42,6 +42,7 @@ from typing import Any
 import psutil
 
 from archive.dedupe import fingerprint
+from archive.lock import LockedError, crawl_lock
 from benchmarks.crawl import GeneratedSite, pss_kib, serve
 from benchmarks.search import (
     DAYS,
@@ -437,6 +438,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.search_worker:
         print(json.dumps(measure_search(data, args.search_worker, args.queries)))
         return 0
+    # Two runs growing one archive corrupt each other's index rebuilds: one run at a time.
+    try:
+        with crawl_lock(args.work, wait=False):
+            return run(args, data)
+    except LockedError as error:
+        raise SystemExit(f"another bench-scale run uses {args.work} ({error}); wait for it or "
+                         "give --work another folder") from None
+
+
+def run(args: argparse.Namespace, data: Path) -> int:
     sizes = sorted(int(s) for s in args.sizes.split(","))
     engines = [e for e in args.engines.split(",") if e]
     data.mkdir(parents=True, exist_ok=True)
