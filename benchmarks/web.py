@@ -139,14 +139,17 @@ def measure(data: Path, engine: str, args) -> dict:
             for kind in KINDS:
                 load(base, urls(kind, args.seed + 1, args.clients * 3, args.articles),
                      args.clients)  # warm-up: caches, columns, templates
+                before = server_cpu(server.pid)
                 latencies, wall = load(base, urls(kind, args.seed, args.requests,
                                                   args.articles), args.clients)
+                cpu = (server_cpu(server.pid) - before) * 1000 / len(latencies)
                 results[kind] = {"p50": percentile(latencies, 0.5),
                                  "p95": percentile(latencies, 0.95),
-                                 "rps": len(latencies) / wall, "n": len(latencies)}
+                                 "rps": len(latencies) / wall, "n": len(latencies),
+                                 "cpu_ms": cpu}
                 print(f"  {engine} {kind}: p50 {results[kind]['p50']:.1f} ms, p95 "
-                      f"{results[kind]['p95']:.1f} ms, {results[kind]['rps']:.0f} req/s",
-                      file=sys.stderr)
+                      f"{results[kind]['p95']:.1f} ms, {results[kind]['rps']:.0f} req/s, "
+                      f"server CPU {cpu:.2f} ms a request", file=sys.stderr)
             return {"engine": engine, "articles": args.articles, "clients": args.clients,
                     "workers": args.workers, "reprints_ready": ready, "pages": results}
         finally:
@@ -154,16 +157,33 @@ def measure(data: Path, engine: str, args) -> dict:
             server.wait(timeout=30)
 
 
+def server_cpu(pid: int) -> float:
+    """CPU seconds used so far by the server process and its workers (user + system): the
+    cost of a page whatever else shares the machine, where latency depends on the load."""
+    import psutil
+
+    total = 0.0
+    parent = psutil.Process(pid)
+    for process in [parent, *parent.children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
 def table(results: list[dict]) -> str:
     lines = [f"{'page':<18}{'engine':>9}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>8}"
-             f"{'target p95':>12}  verdict"]
+             f"{'CPU ms':>8}{'target p95':>12}  verdict"]
     for result in results:
         for kind in KINDS:
             page = result["pages"][kind]
             target = TARGETS.get((kind, result["engine"])) or TARGETS[(kind, None)]
             verdict = "met" if page["p95"] <= target else "MISSED"
             lines.append(f"{kind:<18}{result['engine']:>9}{page['p50']:>9.1f}"
-                         f"{page['p95']:>9.1f}{page['rps']:>8.0f}{target:>10} ms  {verdict}")
+                         f"{page['p95']:>9.1f}{page['rps']:>8.0f}{page['cpu_ms']:>8.2f}"
+                         f"{target:>10} ms  {verdict}")
     return "\n".join(lines)
 
 
