@@ -742,7 +742,7 @@ def _warn_size(engine, articles: int | None = None) -> None:
 def _print_results(data_dir: Path, query: str, *, languages=None, sources=(), since=None,
                    until=None, limit=10, page=1, sort="relevance", as_json=False,
                    engine=None, exact=False, with_facets=False) -> None:
-    from search import QueryError, facets
+    from search import QueryError
     from search import search as run_search
     from search.views import facets_json
 
@@ -750,9 +750,8 @@ def _print_results(data_dir: Path, query: str, *, languages=None, sources=(), si
                                     since=since, until=until, engine=engine)
     try:
         results = run_search(data_dir, query, filters, limit=limit, page=page, sort=sort,
-                             engine=chosen, exact=exact)
-        counts = facets(data_dir, query, filters, engine=chosen, exact=exact) if (
-            with_facets) else None
+                             engine=chosen, exact=exact, with_facets=with_facets)
+        counts = results.facets
     except QueryError as error:
         raise CliError(str(error)) from None
     if as_json:

@@ -77,6 +77,7 @@ class Results:
     page: int
     hits: list[Hit] = field(default_factory=list)
     engine: str = "whoosh"
+    facets: dict[str, Counter] | None = None  # counts by source, language, month (on request)
 
 
 # --- parsing ---------------------------------------------------------------------------------
@@ -147,13 +148,21 @@ def search(
     snippets: bool = True,
     engine: str | Engine | None = None,
     exact: bool = False,
+    with_facets: bool = False,
 ) -> Results:
-    """Run ``text`` on the data directory's index; snippets come from the archive files."""
+    """Run ``text`` on the data directory's index; snippets come from the archive files.
+    ``with_facets``: the facet counts of the same query too (``Results.facets``), parsed and
+    (on Whoosh) matched once for both."""
     chosen = _engine(data_dir, engine)
     limit = max(1, min(limit, MAX_LIMIT))
     page = max(1, page)
     query = parse_query(text, exact)
-    result = chosen.search(query, filters or Filters(), limit=limit, page=page, sort=sort)
+    counts = None
+    if with_facets:
+        result, counts = chosen.search_with_facets(query, filters or Filters(), limit=limit,
+                                                   page=page, sort=sort)
+    else:
+        result = chosen.search(query, filters or Filters(), limit=limit, page=page, sort=sort)
     matcher = SnippetMatcher(query) if snippets else None
     hits = []
     for stored in result.hits:
@@ -161,7 +170,7 @@ def search(
             id=stored.id, url=stored.url, source=stored.source, language=stored.language,
             title=stored.title, published=_iso_day(stored.day), score=stored.score,
             snippet=_snippet(data_dir, stored.path, stored.language, matcher) if matcher else ""))
-    return Results(total=result.total, page=page, hits=hits, engine=chosen.name)
+    return Results(total=result.total, page=page, hits=hits, engine=chosen.name, facets=counts)
 
 
 def facets(data_dir: Path, text: str, filters: Filters | None = None, *,

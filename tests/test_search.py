@@ -242,6 +242,35 @@ def test_whoosh_executor_gives_whoosh_scores_and_totals(tmp_path):
     assert checked > 30
 
 
+@pytest.mark.parametrize("engine_name", ["whoosh", "tantivy"])
+def test_search_with_facets_is_search_and_facets_apart(tmp_path, engine_name):
+    """The search page's one call (Whoosh counts the facets from the set it ranked) gives the
+    page and the counts that the two calls give, across segments and deletions."""
+    from datetime import date
+
+    from search.query import parse_query
+
+    documents = _synthetic_documents(300)
+    engine = open_engine(tmp_path, engine_name)
+    engine.update(documents[:200])
+    engine.update(documents[200:])
+    engine.delete([documents[5]["id"], documents[250]["id"]])
+    checked = 0
+    for text in _executor_queries(documents):
+        query = parse_query(text)
+        for flt in (Filters(), Filters(languages=("ru",)),
+                    Filters(since=date(2016, 1, 1), until=date(2020, 12, 31))):
+            for sort, page in (("relevance", 1), ("relevance", 2), ("date", 1), ("date", 99)):
+                found, counts = engine.search_with_facets(query, flt, limit=10, page=page,
+                                                          sort=sort)
+                alone = engine.search(query, flt, limit=10, page=page, sort=sort)
+                assert found == alone, (text, sort, page)
+                assert counts == engine.facets(query, flt), text
+                assert sum(counts["language"].values()) == found.total
+                checked += found.total > 0
+    assert checked > 100
+
+
 def test_an_index_written_by_stock_whoosh_is_still_read(tmp_path):
     from whoosh import index as whoosh_index
     from whoosh.codec.whoosh3 import W3Codec
