@@ -773,8 +773,9 @@ def _print_results(data_dir: Path, query: str, *, languages=None, sources=(), si
             out.print("   " + _rich_snippet(hit.snippet))
     if counts is not None:
         out.print()
+        ordered = facets_json(counts)  # most frequent first, ties by name: on both engines
         for name in ("source", "language", "month"):
-            pairs = sorted(counts[name].items()) if name == "month" else counts[name].most_common()
+            pairs = sorted(counts[name].items()) if name == "month" else ordered[name].items()
             out.print(f"[bold]by {name}:[/] "
                       + ("  ".join(f"{escape(k)} {v}" for k, v in pairs) or "-"))
 
