@@ -231,10 +231,10 @@ def timeline(data_dir: Path, queries: dict[str, str], filters: Filters | None = 
         raise QueryError(f"split must be one of {', '.join(SPLITS)}, not {split!r}")
     chosen = _engine(data_dir, engine)
     counts: Counter = Counter()
+    periods: dict[int, str] = {}  # each day's period computed once for all the queries
     for name, text in queries.items():
         found = chosen.day_counts(parse_query(text, exact), filters or Filters(), split,
                                   month_only=by == "month")
-        periods: dict[int, str] = {}  # each day's period computed once
         for (day, value), count in found.items():
             period = periods.get(day) or periods.setdefault(day, period_of(day, by))
             counts[(period, name, value)] += count

@@ -317,7 +317,7 @@ class _Columns:
         self.by_day = order
         self._sets: dict[tuple[str, str], frozenset[int]] = {}
         self._facet_keys: tuple[list[int], list[tuple[str, str, str]]] | None = None
-        self._day_keys: dict[str, tuple[list[int], list[str]]] = {}
+        self._day_keys: dict[tuple[str, bool], tuple[list[int], list[str]]] = {}
 
     def facet_counts(self, docs: Iterable[int]) -> dict[str, Counter]:
         """Counts of ``docs`` by source, language and month.
@@ -342,17 +342,21 @@ class _Columns:
             counts["month"][month] += count
         return counts
 
-    def day_language_counts(self, docs: Iterable[int], split: str = "language") -> Counter:
+    def day_language_counts(self, docs: Iterable[int], split: str = "language",
+                            month_only: bool = False) -> Counter:
         """Counts of ``docs`` by (day number, language or source), counted as ``facet_counts``
-        is."""
-        if split not in self._day_keys:
+        is. ``month_only``: by month, each counted on the month's first day (as the tantivy
+        engine does): a few hundred keys to unpack instead of thousands of days, and then to
+        fold into months (a third of a 5-query monthly coverage page on 100,000 articles)."""
+        cache = (split, month_only)
+        if cache not in self._day_keys:
             column = self.sources if split == "source" else self.languages
             values = sorted(set(column))
             index = {value: i for i, value in enumerate(values)}
-            keys = [day * len(values) + index[value]
+            keys = [(day // 100 * 100 + 1 if month_only else day) * len(values) + index[value]
                     for day, value in zip(self.days, column, strict=True)]
-            self._day_keys[split] = (keys, values)
-        keys, values = self._day_keys[split]
+            self._day_keys[cache] = (keys, values)
+        keys, values = self._day_keys[cache]
         counts: Counter = Counter()
         for key, count in Counter(map(keys.__getitem__, docs)).items():
             day, value = divmod(key, len(values))
@@ -1006,10 +1010,10 @@ class WhooshEngine(Engine):
 
     def day_counts(self, query: Query, filters: Filters, split: str = "language",
                    month_only: bool = False) -> Counter:
-        # ``month_only`` is a hint this engine needs not: its day counts cost the same.
         if not self.exists():
             return Counter()
-        return self.columns().day_language_counts(self._matching(query, filters), split)
+        return self.columns().day_language_counts(self._matching(query, filters), split,
+                                                   month_only)
 
     def indexed_ids(self) -> set[str]:
         if not self.exists():

@@ -271,6 +271,38 @@ def test_search_with_facets_is_search_and_facets_apart(tmp_path, engine_name):
     assert checked > 100
 
 
+@pytest.mark.parametrize("engine_name", ["whoosh", "tantivy"])
+def test_counts_by_month_are_the_day_counts_folded_into_months(tmp_path, engine_name):
+    """``month_only`` counts each month on its first day; the months hold what the days do."""
+    from collections import Counter
+
+    from search.query import parse_query
+
+    documents = _synthetic_documents(300)
+    engine = open_engine(tmp_path, engine_name)
+    engine.update(documents[:200])
+    engine.update(documents[200:])
+    engine.delete([documents[7]["id"]])
+    for text in ("*", *_executor_queries(documents)[:12]):
+        for split in ("language", "source"):
+            days = engine.day_counts(parse_query(text), Filters(), split)
+            folded: Counter = Counter()
+            for (day, value), count in days.items():
+                folded[(day // 100 * 100 + 1, value)] += count
+            assert engine.day_counts(parse_query(text), Filters(), split,
+                                     month_only=True) == folded, (text, split)
+
+
+def test_facet_ties_are_ordered_by_name():
+    from collections import Counter
+
+    from search.views import facets_json
+
+    counts = {"source": Counter({"tgymj": 3, "icrc": 3, "anadolu": 5, "azertac": 3})}
+    assert list(facets_json(counts)["source"].items()) == [
+        ("anadolu", 5), ("azertac", 3), ("icrc", 3), ("tgymj", 3)]
+
+
 def test_an_index_written_by_stock_whoosh_is_still_read(tmp_path):
     from whoosh import index as whoosh_index
     from whoosh.codec.whoosh3 import W3Codec
