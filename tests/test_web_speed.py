@@ -1,12 +1,28 @@
 """What keeps the web page fast (issue 14's targets, `make bench-web`) without changing what it
-shows: Nagle off on served connections."""
+shows: Nagle off on served connections; the coverage chart's bars and table rows written by
+web/chart.py exactly as the template loops wrote them, escaping included."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
+from collections import Counter
 
+import pytest
+
+from search.query import Timeline
+from web import chart
+from web.app import environment
 from web.server import bind
+
+# The template loops web/chart.py replaced, as they were (tests the markup, escaping included).
+BARS_LOOP = """{% for bar in panel.bars %}
+  <rect class="bar" x="{{ '%.2f' % bar.x }}" y="{{ '%.3f' % bar.y }}" width="{{ '%.2f' % bar.width }}" height="{{ '%.3f' % bar.height }}" fill="{{ bar.colour }}" data-period="{{ bar.period }}" data-query="{{ bar.query }}" data-part="{{ bar.part }}" data-count="{{ bar.count }}"><title>{{ bar.period }} · {{ bar.query }}{% if bar.part %} · {{ bar.part }}{% endif %}: {{ bar.count }}</title></rect>
+{% endfor %}"""  # noqa: E501
+ROWS_LOOP = """{% for row in table.rows() %}
+<tr data-period="{{ row.period }}" data-query="{{ row.query }}"><td>{{ row.period }}</td><td>{{ row.query }}</td>{% for column in table.languages %}<td class="n" data-column="{{ column }}">{{ row[column] }}</td>{% endfor %}<td class="n total">{{ row.total }}</td></tr>
+{% endfor %}"""  # noqa: E501
+HOSTILE = ['"><script>alert(1)</script>', "Kızılay'ın & <b>", "Aslanov", "a\"b'c", "x" * 40]
 
 
 def test_served_connections_have_nagle_off():
@@ -34,3 +50,29 @@ def test_served_connections_have_nagle_off():
 
     asyncio.run(main())
     assert seen and seen[0] != 0
+
+
+@pytest.mark.parametrize("split", ["", "language", "source"])
+def test_chart_bars_and_rows_are_the_template_loops_markup(split):
+    counts: Counter = Counter()
+    parts = ["tr", "ru", "en"] if split != "source" else ["anadolu", "<img onerror=x>", "a&b"]
+    for number, name in enumerate(HOSTILE):
+        for month in range(1, 13):
+            for index, part in enumerate(parts):
+                if (month + index + number) % 4:
+                    counts[(f"2025-{month:02d}", name, part)] = month * (index + 1) + number
+    table = Timeline(by="month", names=HOSTILE, languages=sorted(parts), counts=counts,
+                     split=split or "language")
+    drawn = chart.build(table, split)
+    env = environment()
+    assert len(drawn.panels) == (len(HOSTILE) if split else 1)
+    every = ""
+    for panel in drawn.panels:
+        expected = env.from_string(BARS_LOOP).render(panel=panel)
+        assert str(chart.bar_elements(panel)) == expected
+        every += expected
+    expected = env.from_string(ROWS_LOOP).render(table=table)
+    assert str(chart.count_rows(table)) == expected
+    for markup in (every, expected):
+        assert "<script>" not in markup and "&#34;&gt;&lt;script&gt;" in markup
+        assert "<img" not in markup and "<b>" not in markup

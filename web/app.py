@@ -86,7 +86,8 @@ def environment() -> Environment:
                       auto_reload=False)
     env.filters.update(snippet_parts=snippet_parts, safe_href=safe_href,
                        readable_url=readable_url, lang_attr=lang_attr,
-                       month_end=month_end)
+                       month_end=month_end, bar_elements=chart.bar_elements,
+                       count_rows=chart.count_rows)
     env.globals.update(nav=NAV, formats=list(FORMATS), max_queries=MAX_QUERIES)
     return env
 
