@@ -125,6 +125,40 @@ def test_snippets_mark_matches_and_escape_html(data_dir):
     assert "<mark>Ачилова</mark>" in hit.as_json()["snippet"]
 
 
+def _filler(words: int) -> str:
+    return " ".join(f"söz{n % 97} kitaplık, tören." for n in range(words // 3))
+
+
+def test_a_match_deep_in_a_long_text_is_still_marked():
+    """The snippet reads a bounded start of the text, and on to the first match past it."""
+    from search.query import SNIPPET_SCAN_CHARS, SnippetMatcher, make_snippet, parse_query
+
+    matcher = SnippetMatcher(parse_query("Kızılay"))
+    deep = _filler(3_000) + " Türk Kızılay'ın başkanı geldi. " + _filler(3_000)
+    assert deep.index("Kızılay") > 4 * SNIPPET_SCAN_CHARS
+    snippet = make_snippet(deep, "tr", matcher)
+    assert "\x02Kızılay'ın\x03 başkanı" in snippet
+    # Near the scanned part's end, a fragment that runs past it is completed.
+    edge = _filler(700)[:SNIPPET_SCAN_CHARS - 30] + " Kızılay ve Kızılay'dan yardım "
+    assert make_snippet(edge + _filler(300), "tr", matcher).count("\x02") == 2
+    # No match in the text (the title matched): its first 40 words, as before.
+    plain = _filler(6_000)
+    assert make_snippet(plain, "tr", matcher) == " ".join(plain.split()[:40])
+
+
+def test_snippets_of_texts_within_the_scanned_part_are_cut_from_the_whole_text():
+    """Up to SNIPPET_SCAN_CHARS, the best two fragments of the whole text, as before."""
+    from search.query import SNIPPET_SCAN_CHARS, SnippetMatcher, make_snippet, parse_query
+
+    matcher = SnippetMatcher(parse_query("Kızılay OR yardım"))
+    text = (_filler(60) + " Kızılay " + _filler(200) + " Kızılay yardım Kızılay "
+            + _filler(120) + " yardım")
+    assert len(text) < SNIPPET_SCAN_CHARS
+    snippet = make_snippet(text, "tr", matcher)
+    assert "\x02Kızılay\x03 \x02yardım\x03 \x02Kızılay\x03" in snippet
+    assert snippet.count("\x02") >= 4 and " … " in snippet
+
+
 @pytest.mark.parametrize("query", ['"unclosed', "nosuchfield:x", "(Kızılay OR Aslanov"])
 def test_bad_queries_raise_query_error(data_dir, query):
     with pytest.raises(QueryError):
