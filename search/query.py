@@ -317,14 +317,22 @@ def _field_kind(fieldname: str) -> tuple[str | None, str]:
 
 
 class _Judged(dict):
-    """word → matched?, for one language, each word judged on first sight."""
+    """word → matched?, for one language, each word judged on first sight (a search page
+    judges ~600 distinct words: ``SnippetMatcher._matches`` inlined, the sets it reads held)."""
 
     def __init__(self, matcher: SnippetMatcher, lang: str) -> None:
         super().__init__()
         self.matcher, self.lang = matcher, lang
+        self.stems = matcher.stems.get(lang, frozenset())
+        self.folds, self.names, self.exacts = matcher.folds, matcher.names, matcher.exacts
 
     def __missing__(self, word: str) -> bool:
-        found = self[word] = self.matcher._matches(word, self.lang)
+        terms = word_terms(word, self.lang)
+        found = (terms.stem in self.stems or terms.exact in self.exacts
+                 or terms.name in self.names
+                 or (bool(self.folds) and not self.folds.isdisjoint(terms.fold))
+                 or (bool(self.matcher.patterns) and self.matcher._matches(word, self.lang)))
+        self[word] = found
         return found
 
 
@@ -346,15 +354,15 @@ def make_snippet(text: str, language: str, matcher: SnippetMatcher) -> str:
     judged = matcher.judged(field_language(language))
     words = WORD_PATTERN.finditer
     cut = _word_end(text, SNIPPET_SCAN_CHARS)  # no word holds a space: none is cut in two
-    spans = [m.span() for m in words(text, 0, cut) if judged[m.group()]]
+    spans = [m.span() for m in words(text, 0, cut) if judged[m[0]]]
     if cut < len(text):
         if not spans:  # the first match lies deeper: read on to it
-            first = next((m.span() for m in words(text, cut) if judged[m.group()]), None)
+            first = next((m.span() for m in words(text, cut) if judged[m[0]]), None)
             spans = [first] if first else []
         if spans:  # and on to where its fragment may end
             spans += [m.span() for m in words(text, max(cut, spans[-1][1]),
                                               _word_end(text, spans[-1][0] + SNIPPET_CHARS))
-                      if judged[m.group()]]
+                      if judged[m[0]]]
     if not spans:
         return _opening(text)
     fragments: list[list[Any]] = []
