@@ -1382,11 +1382,11 @@ def reindex(engine: str | None, data_dir: Path) -> None:
 @click.option("--token", envvar="CRESCENT_TOKEN",
               help="Ask every request for this secret (env CRESCENT_TOKEN; 16+ characters).")
 @click.option("--read-only", is_flag=True, help="Remove every route that changes anything.")
-@click.option("--workers", type=click.IntRange(1, 16), default=1, show_default=True,
-              help="Server processes (2 uses both cores of a 2-core machine).")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Server processes on one port (default: one per core of this machine).")
 @engine_option
 @data_option()
-def serve(host: str, port: int, token: str | None, read_only: bool, workers: int,
+def serve(host: str, port: int, token: str | None, read_only: bool, workers: int | None,
           engine: str | None, data_dir: Path) -> None:
     """The web page: search, coverage chart, articles, sources, exports, JSON API under /api/.
 

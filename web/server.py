@@ -64,19 +64,30 @@ def address(sock: socket.socket, host: str, token: str | None) -> str:
     return f"http://{shown}:{port}/" + (f"?token={quote(token)}" if token else "")
 
 
+def default_workers() -> int:
+    """Server processes by default: one per core this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def serve_forever(data_dir: Path, *, host: str = "127.0.0.1", port: int = 8080,
                   engine: str | None = None, token: str | None = None, read_only: bool = False,
-                  workers: int = 1, on_ready: Callable[[str], None] = print) -> None:
+                  workers: int | None = None, on_ready: Callable[[str], None] = print) -> None:
     """Serve until interrupted (Ctrl-C or SIGTERM end it cleanly). ``workers`` > 1 runs that
-    many processes on one socket, so pages use every core."""
+    many processes on one socket, so pages use every core (default: one per core); they end
+    with this process, even when it is killed (``kill -9``)."""
     import uvicorn
 
+    workers = workers or default_workers()
     check_binding(host, token, read_only)
     sock = bind(host, port)
     # One CSRF secret for every worker: a form rendered by one is accepted by the others.
     settings = {"data": str(Path(data_dir).resolve()), "engine": engine, "token": token,
                 "read_only": read_only, "loopback": is_loopback(host),
-                "secret": secrets.token_hex(32)}
+                "secret": secrets.token_hex(32),
+                "supervisor": os.getpid() if workers > 1 else None}
     os.environ[ENV_CONFIG] = json.dumps(settings)
     config = uvicorn.Config("web.server:app_from_environment", factory=True, workers=workers,
                             log_level="warning", access_log=False, lifespan="on",
@@ -99,6 +110,13 @@ def app_from_environment():
     from web.app import create_app
 
     settings = json.loads(os.environ[ENV_CONFIG])
+    supervisor = settings.get("supervisor")
+    if supervisor and supervisor != os.getpid():
+        # A worker process: it must not outlive the process that started it (a kill -9 of
+        # that one would leave workers serving the port with no one to stop them).
+        from crawler.children import die_with
+
+        die_with(supervisor)
     return create_app(Path(settings["data"]), engine=settings["engine"],
                       read_only=settings["read_only"], token=settings["token"],
                       allowed_hosts=LOOPBACK_HOSTS if settings["loopback"] else None,
