@@ -121,17 +121,23 @@ def measure(data: Path, engine: str, args) -> dict:
             base = server.stdout.readline().strip()
             # The reprint table loads in the background (every article read once when no
             # crawl left a fingerprint cache): measured after it, or after --ready-wait s.
+            # Each worker loads its own: ready when answers on fresh connections (which land
+            # on any worker) say so several times in a row.
             deadline = time.monotonic() + args.ready_wait
-            ready = False
+            ready, in_a_row = False, 0
             while not ready and time.monotonic() < deadline:
                 try:
                     connection = http.client.HTTPConnection(urlsplit(base).hostname,
                                                             urlsplit(base).port, timeout=30)
                     connection.request("GET", "/api/status")
-                    ready = json.loads(connection.getresponse().read())["reprints_ready"]
+                    answer = json.loads(connection.getresponse().read())["reprints_ready"]
+                    connection.close()
+                    in_a_row = in_a_row + 1 if answer else 0
+                    ready = in_a_row >= 4 * args.workers
                 except (OSError, ValueError):
-                    pass
-                time.sleep(0.5)
+                    in_a_row = 0
+                if not ready:
+                    time.sleep(0.5 if not in_a_row else 0.05)
             if not ready:
                 print(f"  (the reprint table was still loading after {args.ready_wait} s: "
                       "measured meanwhile)", file=sys.stderr)
@@ -193,7 +199,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engines", default="tantivy,whoosh")
     parser.add_argument("--requests", type=int, default=400, help="measured requests per page")
     parser.add_argument("--clients", type=int, default=10)
-    parser.add_argument("--workers", type=int, default=1, help="server processes (serve --workers)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="server processes (serve --workers; default: as crescent serve, "
+                             "one per core)")
     parser.add_argument("--seed", type=int, default=20251119)
     parser.add_argument("--work", type=Path,
                         default=Path(tempfile.gettempdir()) / "crescent-bench-search",
@@ -203,6 +211,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.workers is None:
+        from web.server import default_workers
+
+        args.workers = default_workers()
     data = args.work / "data"
     if args.serve:
         serve(data, args.serve, args.workers)
