@@ -76,3 +76,30 @@ def test_chart_bars_and_rows_are_the_template_loops_markup(split):
     for markup in (every, expected):
         assert "<script>" not in markup and "&#34;&gt;&lt;script&gt;" in markup
         assert "<img" not in markup and "<b>" not in markup
+
+
+def test_selection_urls_are_its_parameters_encoded():
+    """``url`` encodes each unchanged parameter once per selection: the same links."""
+    import random
+    from datetime import date
+    from urllib.parse import urlencode
+
+    from web.state import Selection
+
+    rng = random.Random(5)
+    texts = ["", "Kızılay'ın", '"Красного Полумесяца" AND x&y=z', "a+b c/d?e#f%", "*"]
+    for _ in range(300):
+        sel = Selection(query=rng.choice(texts),
+                        languages=tuple(rng.sample(["tr", "ru", "en"], rng.randrange(3))),
+                        sources=tuple(rng.sample(["anadolu", "icrc", "a_b"], rng.randrange(3))),
+                        since=rng.choice([None, date(2024, 2, 1)]),
+                        until=rng.choice([None, date(2025, 2, 28)]),
+                        sort=rng.choice(["relevance", "date"]), page=rng.randrange(1, 4),
+                        exact=rng.random() < 0.3)
+        changes = rng.choice([{}, {"page": 3}, {"page": 1}, {"since": "", "until": ""},
+                              {"source": ["anadolu", "x"]}, {"lang": []}, {"format": "csv"},
+                              {"since": "2025-01-01", "until": "2025-01-31"},
+                              {"page": 2, "format": "jsonl", "q": "ä ö"}])
+        path = rng.choice(["/", "/export", "/api/search"])
+        query = urlencode(sel.params(**changes))
+        assert sel.url(path, **changes) == (f"{path}?{query}" if query else path)
