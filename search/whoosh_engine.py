@@ -36,6 +36,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from itertools import accumulate
 from math import ceil
+from operator import itemgetter
 from pathlib import Path
 from pickle import dumps
 from typing import Any
@@ -987,7 +988,7 @@ class WhooshEngine(Engine):
             scores = executor.scores(query, allowed)
             matching = scores.keys()
             total = len(scores)
-            best = heapq.nlargest(page * limit, scores.items(), key=_second)
+            best = heapq.nlargest(page * limit, scores.items(), key=itemgetter(1))
             ranked = sorted(best, key=lambda item: (-item[1], item[0]))
         # A page past the last shows the last page, as Whoosh's search_page does.
         page = min(page, max(1, ceil(total / limit)))
@@ -1056,10 +1057,6 @@ class WhooshEngine(Engine):
 
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.directory.rglob("*") if p.is_file())
-
-
-def _second(item: tuple[int, float]) -> float:
-    return item[1]
 
 
 def _month(day: int) -> str:
