@@ -103,3 +103,31 @@ def test_selection_urls_are_its_parameters_encoded():
         path = rng.choice(["/", "/export", "/api/search"])
         query = urlencode(sel.params(**changes))
         assert sel.url(path, **changes) == (f"{path}?{query}" if query else path)
+
+
+@pytest.mark.parametrize("engine_name", ["whoosh", "tantivy"])
+def test_an_engine_kept_open_sees_what_another_process_commits(tmp_path, engine_name):
+    """The server keeps its engine (and searcher) open between requests: a crawl's commit, a
+    deletion and a rebuild made through another engine object show in its next answers."""
+    from search import Filters, open_engine
+    from search.query import parse_query
+    from tests.test_search import _synthetic_documents
+
+    documents = _synthetic_documents(40)
+    served, writer = open_engine(tmp_path, engine_name), open_engine(tmp_path, engine_name)
+    writer.update(documents[:20])
+    every = parse_query("*")
+
+    def ids() -> set[str]:
+        page = served.search(every, Filters(), limit=100, page=1, sort="date")
+        counts = served.facets(every, Filters())
+        assert sum(counts["language"].values()) == page.total
+        return {hit.id for hit in page.hits}
+
+    assert ids() == {d["id"] for d in documents[:20]}
+    writer.update(documents[20:30])
+    assert ids() == {d["id"] for d in documents[:30]}
+    writer.delete([documents[0]["id"]])
+    assert ids() == {d["id"] for d in documents[1:30]}
+    writer.rebuild(iter(documents[25:40]))
+    assert ids() == {d["id"] for d in documents[25:40]}
