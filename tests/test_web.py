@@ -146,6 +146,64 @@ def test_capture_is_served_from_its_pointer_only(server, data):
     assert status == 404
 
 
+def test_pages_asked_at_once_all_answer_whole(server):
+    """Each process renders one page at a time (a per-process slot): pages asked together
+    queue for it and all answer, with what they answer alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    paths = ["/?q=" + quote("Kızılay"), "/coverage?q=Aslanov&q=" + quote("Kızılay"),
+             "/api/search?q=Aslanov", "/api/coverage?q=Aslanov"] * 5
+    alone = {path: fetch(server.url + path)[2] for path in set(paths)}
+    with ThreadPoolExecutor(10) as pool:
+        together = list(pool.map(lambda path: fetch(server.url + path), paths))
+    for path, (status, _headers, body) in zip(paths, together, strict=True):
+        assert status == 200
+        if path.startswith("/api/"):
+            assert json.loads(body) == json.loads(alone[path])
+        else:  # the same page but for the CSRF token of each new browser
+            token = re.compile(rb'content="[0-9a-f]{64}"')
+            assert token.sub(b"", body) == token.sub(b"", alone[path])
+
+
+def test_a_busier_worker_closes_connections_so_they_land_anew(data):
+    """With another worker idle on the load board, pages answered while more wait behind them
+    close their connection; pages asked one by one keep theirs."""
+    import http.client
+    from concurrent.futures import ThreadPoolExecutor
+
+    from web.app import create_app
+    from web.balance import LoadBoard, create_board, remove_board
+
+    board_path = create_board(2)
+    other = LoadBoard(board_path)  # the idle worker (alive: this process)
+    board = LoadBoard(board_path)
+    try:
+        with LiveServer(create_app(data[0], balance=board)) as live:
+            port, path = int(live.url.rsplit(":", 1)[1]), "/?q=" + quote("Kızılay")
+
+            def ask(times: int) -> list[tuple[int, str | None]]:
+                """Pages on one keep-alive connection (urllib asks to close each)."""
+                connection, answers = http.client.HTTPConnection("127.0.0.1", port), []
+                for _ in range(times):
+                    connection.request("GET", path)
+                    response = connection.getresponse()
+                    response.read()
+                    answers.append((response.status, response.getheader("connection")))
+                connection.close()
+                return answers
+
+            assert ask(5) == [(200, None)] * 5
+            with ThreadPoolExecutor(10) as pool:
+                together = [a for answers in pool.map(ask, [4] * 10) for a in answers]
+            assert {status for status, _connection in together} == {200}
+            assert "close" in {connection for _status, connection in together}
+            assert board.pages == 0  # every page answered
+    finally:
+        other.close()
+        board.close()
+        remove_board(board_path)
+
+
 def test_the_tantivy_engine_serves_the_same_results(data):
     from web.app import create_app
 

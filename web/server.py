@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
+from web.balance import LoadBoard, create_board, remove_board
 from web.security import LOOPBACK_HOSTS
 
 MIN_TOKEN_CHARS = 16
@@ -87,7 +88,9 @@ def serve_forever(data_dir: Path, *, host: str = "127.0.0.1", port: int = 8080,
     settings = {"data": str(Path(data_dir).resolve()), "engine": engine, "token": token,
                 "read_only": read_only, "loopback": is_loopback(host),
                 "secret": secrets.token_hex(32),
-                "supervisor": os.getpid() if workers > 1 else None}
+                "supervisor": os.getpid() if workers > 1 else None, "board": None}
+    if workers > 1:  # where the workers post their load (web/balance.py)
+        settings["board"] = str(create_board(workers))
     os.environ[ENV_CONFIG] = json.dumps(settings)
     config = uvicorn.Config("web.server:app_from_environment", factory=True, workers=workers,
                             log_level="warning", access_log=False, lifespan="on",
@@ -103,6 +106,8 @@ def serve_forever(data_dir: Path, *, host: str = "127.0.0.1", port: int = 8080,
             server.run(sockets=[sock])
     finally:
         sock.close()
+        if settings["board"]:
+            remove_board(Path(settings["board"]))
 
 
 def app_from_environment():
@@ -111,13 +116,16 @@ def app_from_environment():
 
     settings = json.loads(os.environ[ENV_CONFIG])
     supervisor = settings.get("supervisor")
+    board = None
     if supervisor and supervisor != os.getpid():
         # A worker process: it must not outlive the process that started it (a kill -9 of
         # that one would leave workers serving the port with no one to stop them).
         from crawler.children import die_with
 
         die_with(supervisor)
+        if settings.get("board"):
+            board = LoadBoard(Path(settings["board"]))
     return create_app(Path(settings["data"]), engine=settings["engine"],
                       read_only=settings["read_only"], token=settings["token"],
                       allowed_hosts=LOOPBACK_HOSTS if settings["loopback"] else None,
-                      secret=bytes.fromhex(settings["secret"]))
+                      secret=bytes.fromhex(settings["secret"]), balance=board)
