@@ -646,7 +646,12 @@ class _Executor:
         if isinstance(q, wq.Or) and not (q.minmatch or q.scale):
             out = set()
             for sub in q.subqueries:
-                out |= self._docs(sub, within)
+                if isinstance(sub, wq.Term):  # a word's fields: straight into one set
+                    btext = self._btext(sub.fieldname, sub.text)
+                    if btext is not None:
+                        self._term_docs(out, sub.fieldname, btext, within)
+                else:
+                    out |= self._docs(sub, within)
             return out
         if isinstance(q, wq.And):
             positive = [s for s in q.subqueries if not isinstance(s, wq.Not)]
