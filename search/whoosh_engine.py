@@ -222,19 +222,25 @@ class CompactLeafMatcher(W3LeafMatcher):
         self._read_ids()
 
     def _read_values(self) -> None:
+        if self._fixedsize == 0:
+            if self._data is None:
+                self._read_data()
+            self._values = (None,) * self._blocklength
+            return
+        offsets, blob = self.value_blob()
+        self._values = tuple(blob[offsets[i]:offsets[i + 1]] for i in range(self._blocklength))
+
+    def value_blob(self) -> tuple[array, bytes]:
+        """The block's values (positions) as one piece and each posting's offset in it: a
+        phrase slices out the few postings it checks, not all 128 of the block."""
         if self._data is None:
             self._read_data()
         count = self._blocklength
-        if self._fixedsize == 0:
-            self._values = (None,) * count
-            return
         _kind, size = _BLOCK_HEAD.unpack_from(self._data)
         rest = self._data[_BLOCK_HEAD.size + size:]
         if self._compression:
             rest = zlib.decompress(rest)
-        offsets = _from_little("I", rest[:4 * (count + 1)])
-        blob = rest[4 * (count + 1):]
-        self._values = tuple(blob[offsets[i]:offsets[i + 1]] for i in range(count))
+        return _from_little("I", rest[:4 * (count + 1)]), rest[4 * (count + 1):]
 
 
 class CompactCodec(W3Codec):
@@ -464,11 +470,12 @@ class _Segment:
                     ids = matcher._ids
                     present = wanted.intersection(ids)
                     if present:
-                        matcher._read_values()
-                        values, weights = matcher._values, matcher._weights
+                        offsets, blob = matcher.value_blob()
+                        weights = matcher._weights
                         for doc in present:
                             i = ids.index(doc)
-                            out[doc] = (fmt.decode_positions(values[i]), weights[i])
+                            out[doc] = (fmt.decode_positions(blob[offsets[i]:offsets[i + 1]]),
+                                        weights[i])
                     first = bisect.bisect_right(local, last, first)
                 matcher._next_block()
             return out
