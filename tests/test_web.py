@@ -172,11 +172,11 @@ def test_a_busier_worker_closes_connections_so_they_land_anew(data):
     from concurrent.futures import ThreadPoolExecutor
 
     from web.app import create_app
-    from web.balance import LoadBoard, create_board, remove_board
+    from web.balance import Board, LoadBoard
 
-    board_path = create_board(2)
-    other = LoadBoard(board_path)  # the idle worker (alive: this process)
-    board = LoadBoard(board_path)
+    shared = Board(2)
+    other = LoadBoard(shared.path)  # the idle worker (alive: this process)
+    board = LoadBoard(shared.path)
     try:
         with LiveServer(create_app(data[0], balance=board)) as live:
             port, path = int(live.url.rsplit(":", 1)[1]), "/?q=" + quote("Kızılay")
@@ -201,7 +201,7 @@ def test_a_busier_worker_closes_connections_so_they_land_anew(data):
     finally:
         other.close()
         board.close()
-        remove_board(board_path)
+        shared.close()
 
 
 def test_the_tantivy_engine_serves_the_same_results(data):

@@ -133,17 +133,21 @@ def test_an_engine_kept_open_sees_what_another_process_commits(tmp_path, engine_
     assert ids() == {d["id"] for d in documents[25:40]}
 
 
-def test_the_load_board_says_when_another_worker_has_fewer_pages(tmp_path):
+def test_the_load_board_says_when_another_worker_has_fewer_pages():
+    import os
     import struct
 
-    from web.balance import PAIR, LoadBoard, create_board, remove_board
+    from web.balance import PAIR, Board, LoadBoard
 
-    path = create_board(3)
+    board = Board(3)
+    path = board.path
+    assert str(path).startswith(f"/proc/{os.getpid()}/fd/")  # in memory: goes with us
     try:
         # A pair left by a worker that died is taken by the next one.
         dead = 2**22 + 12345  # above pid_max: no such process
-        PAIR.pack_into(buffer := bytearray(path.read_bytes()), 2 * PAIR.size, dead, 7)
-        path.write_bytes(bytes(buffer))
+        with open(path, "r+b") as handle:
+            handle.seek(2 * PAIR.size)
+            handle.write(PAIR.pack(dead, 7))
         first, second, third = LoadBoard(path), LoadBoard(path), LoadBoard(path)
         assert struct.unpack_from("<i", path.read_bytes(), 2 * PAIR.size)[0] != dead
         for _ in range(3):
@@ -153,8 +157,8 @@ def test_the_load_board_says_when_another_worker_has_fewer_pages(tmp_path):
         assert first.answered()  # 2 pages left here, 1 on each other worker: move
         assert first.answered() is False  # 1 left: as many as the others
         assert second.answered() is False and third.answered() is False
-        for board in (first, second, third):
-            board.close()
+        for each in (first, second, third):
+            each.close()
     finally:
-        remove_board(path)
-    assert not path.parent.exists()
+        board.close()
+    assert not path.exists()

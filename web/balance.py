@@ -28,17 +28,36 @@ PAIR = struct.Struct("<ii")  # pid, pages in hand
 BOARD_NAME = "load"
 
 
-def create_board(workers: int) -> Path:
-    """A new board for ``workers`` processes (the supervising process makes it; remove it
-    with :func:`remove_board`)."""
-    folder = Path(tempfile.mkdtemp(prefix="crescent-serve-"))
-    path = folder / BOARD_NAME
-    path.write_bytes(bytes(PAIR.size * workers))
-    return path
+class Board:
+    """The board itself, made and held by the supervising process for ``workers`` workers.
 
+    On Linux it lives in memory only (memfd) and the workers open it through this process's
+    /proc entry, so it goes with the processes, even a killed one's; elsewhere it is a file in
+    a private temporary folder, removed by :meth:`close`.
+    """
 
-def remove_board(path: Path) -> None:
-    shutil.rmtree(path.parent, ignore_errors=True)
+    def __init__(self, workers: int) -> None:
+        size = PAIR.size * workers
+        self._folder: Path | None = None
+        try:
+            self._fd = os.memfd_create("crescent-serve-load")
+            self.path = Path(f"/proc/{os.getpid()}/fd/{self._fd}")
+            os.ftruncate(self._fd, size)
+            if not self.path.exists():
+                raise OSError("no /proc")
+        except (AttributeError, OSError):
+            self._folder = Path(tempfile.mkdtemp(prefix="crescent-serve-"))
+            self.path = self._folder / BOARD_NAME
+            self.path.write_bytes(bytes(size))
+            self._fd = -1
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = -1
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
 
 
 def _alive(pid: int) -> bool:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
-from web.balance import LoadBoard, create_board, remove_board
+from web.balance import Board, LoadBoard
 from web.security import LOOPBACK_HOSTS
 
 MIN_TOKEN_CHARS = 16
@@ -89,8 +89,9 @@ def serve_forever(data_dir: Path, *, host: str = "127.0.0.1", port: int = 8080,
                 "read_only": read_only, "loopback": is_loopback(host),
                 "secret": secrets.token_hex(32),
                 "supervisor": os.getpid() if workers > 1 else None, "board": None}
-    if workers > 1:  # where the workers post their load (web/balance.py)
-        settings["board"] = str(create_board(workers))
+    board = Board(workers) if workers > 1 else None  # the workers' load (web/balance.py)
+    if board:
+        settings["board"] = str(board.path)
     os.environ[ENV_CONFIG] = json.dumps(settings)
     config = uvicorn.Config("web.server:app_from_environment", factory=True, workers=workers,
                             log_level="warning", access_log=False, lifespan="on",
@@ -106,8 +107,8 @@ def serve_forever(data_dir: Path, *, host: str = "127.0.0.1", port: int = 8080,
             server.run(sockets=[sock])
     finally:
         sock.close()
-        if settings["board"]:
-            remove_board(Path(settings["board"]))
+        if board:
+            board.close()
 
 
 def app_from_environment():
