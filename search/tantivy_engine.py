@@ -10,6 +10,7 @@ was killed" (days are signed integers here).
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 from collections import Counter
@@ -171,9 +172,12 @@ class TantivyEngine(Engine):
         each query looks at meta.json (one stat) and reloads at once when it changed."""
         index = self.index()
         stamp = self._meta_stamp()
-        if stamp != self._seen:
-            index.reload()
-            self._seen = stamp
+        # None: a rebuild is swapping the directory this instant; the open reader still reads
+        # the files it mapped, and the next query reloads.
+        if stamp is not None and stamp != self._seen:
+            with contextlib.suppress(ValueError):  # failed: the old reader stays; retried next
+                index.reload()
+                self._seen = stamp
         return index.searcher()
 
     def _meta_stamp(self) -> tuple[int, int, int] | None:
