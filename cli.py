@@ -741,7 +741,7 @@ def _warn_size(engine, articles: int | None = None) -> None:
 def _print_results(data_dir: Path, query: str, *, languages=None, sources=(), since=None,
                    until=None, limit=10, page=1, sort="relevance", as_json=False,
                    engine=None, exact=False, with_facets=False) -> None:
-    from search import QueryError, facets
+    from search import QueryError
     from search import search as run_search
     from search.views import facets_json
 
@@ -749,9 +749,8 @@ def _print_results(data_dir: Path, query: str, *, languages=None, sources=(), si
                                     since=since, until=until, engine=engine)
     try:
         results = run_search(data_dir, query, filters, limit=limit, page=page, sort=sort,
-                             engine=chosen, exact=exact)
-        counts = facets(data_dir, query, filters, engine=chosen, exact=exact) if (
-            with_facets) else None
+                             engine=chosen, exact=exact, with_facets=with_facets)
+        counts = results.facets
     except QueryError as error:
         raise CliError(str(error)) from None
     if as_json:
@@ -773,8 +772,9 @@ def _print_results(data_dir: Path, query: str, *, languages=None, sources=(), si
             out.print("   " + _rich_snippet(hit.snippet))
     if counts is not None:
         out.print()
+        ordered = facets_json(counts)  # most frequent first, ties by name: on both engines
         for name in ("source", "language", "month"):
-            pairs = sorted(counts[name].items()) if name == "month" else counts[name].most_common()
+            pairs = sorted(counts[name].items()) if name == "month" else ordered[name].items()
             out.print(f"[bold]by {name}:[/] "
                       + ("  ".join(f"{escape(k)} {v}" for k, v in pairs) or "-"))
 
@@ -1381,11 +1381,11 @@ def reindex(engine: str | None, data_dir: Path) -> None:
 @click.option("--token", envvar="CRESCENT_TOKEN",
               help="Ask every request for this secret (env CRESCENT_TOKEN; 16+ characters).")
 @click.option("--read-only", is_flag=True, help="Remove every route that changes anything.")
-@click.option("--workers", type=click.IntRange(1, 16), default=1, show_default=True,
-              help="Server processes (2 uses both cores of a 2-core machine).")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Server processes on one port (default: one per core of this machine).")
 @engine_option
 @data_option()
-def serve(host: str, port: int, token: str | None, read_only: bool, workers: int,
+def serve(host: str, port: int, token: str | None, read_only: bool, workers: int | None,
           engine: str | None, data_dir: Path) -> None:
     """The web page: search, coverage chart, articles, sources, exports, JSON API under /api/.
 

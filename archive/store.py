@@ -206,10 +206,16 @@ class ArchiveStore:
         if path is None:
             return []
         found = []
-        for candidate in path.parent.iterdir():
-            match = VERSION_RE.match(candidate.name)
-            if match and match[1] == article_id:
-                found.append((int(match[2]), candidate))
+        # A month folder holds every article of a source that month (hundreds to thousands):
+        # names are compared as strings, a Path made only for this article's versions (the
+        # article page listed its folder as Path objects: most of its time).
+        prefix = f"{article_id}.v"
+        with os.scandir(path.parent) as entries:
+            for entry in entries:
+                if entry.name.startswith(prefix):
+                    match = VERSION_RE.match(entry.name)
+                    if match and match[1] == article_id:
+                        found.append((int(match[2]), Path(entry.path)))
         return [self.read(p) for _n, p in sorted(found)]
 
     def iter_records(self) -> Iterator[dict[str, Any]]:

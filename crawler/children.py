@@ -1,8 +1,10 @@
-"""Helper processes (extraction workers, the index writer) that end when their crawl ends.
+"""Helper processes (extraction workers, the index writer, `crescent serve --workers`'s server
+processes) that end when the process that started them ends.
 
 A ``kill -9`` of the crawl process alone (the OOM killer, a container runtime) used to leave
 its workers running with parent 1, ~150 MiB each, holding the files they inherited (the data
-directory's crawl lock among them, so the next crawl waited forever).
+directory's crawl lock among them, so the next crawl waited forever). A server's workers would
+keep its port open.
 """
 
 from __future__ import annotations
@@ -54,10 +56,15 @@ def die_with_crawl(crawl_pid: int, *, deathsig: bool = True) -> None:
     thread or a forkserver (which exits with the crawl); the pidfd watcher covers the rest
     (a pool forked from another thread, a crawl that died before the prctl).
     """
+    die_with(crawl_pid, deathsig=deathsig)
+
+
+def die_with(parent_pid: int, *, deathsig: bool = True) -> None:
+    """Make this process end within moments of process ``parent_pid`` (see die_with_crawl)."""
     if deathsig:
         with contextlib.suppress(OSError, AttributeError):  # Linux only
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    threading.Thread(target=_watch_crawl, args=(crawl_pid,), name="crawl-watch",
+    threading.Thread(target=_watch_crawl, args=(parent_pid,), name="parent-watch",
                      daemon=True).start()
 
 

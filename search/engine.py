@@ -105,6 +105,14 @@ class Engine(ABC):
     def facets(self, query: Query, filters: Filters) -> dict[str, Counter]:
         """Counts of matching documents by source, language and month."""
 
+    def search_with_facets(self, query: Query, filters: Filters, *, limit: int, page: int,
+                           sort: str) -> tuple[Page, dict[str, Counter]]:
+        """A page of hits and the facet counts of the same query (the search page's two
+        answers). An engine that finds every match to rank them (Whoosh) counts the facets
+        from that same set instead of running the query again."""
+        return (self.search(query, filters, limit=limit, page=page, sort=sort),
+                self.facets(query, filters))
+
     @abstractmethod
     def day_counts(self, query: Query, filters: Filters, split: str = "language",
                    month_only: bool = False) -> Counter:

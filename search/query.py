@@ -77,6 +77,7 @@ class Results:
     page: int
     hits: list[Hit] = field(default_factory=list)
     engine: str = "whoosh"
+    facets: dict[str, Counter] | None = None  # counts by source, language, month (on request)
 
 
 # --- parsing ---------------------------------------------------------------------------------
@@ -147,13 +148,21 @@ def search(
     snippets: bool = True,
     engine: str | Engine | None = None,
     exact: bool = False,
+    with_facets: bool = False,
 ) -> Results:
-    """Run ``text`` on the data directory's index; snippets come from the archive files."""
+    """Run ``text`` on the data directory's index; snippets come from the archive files.
+    ``with_facets``: the facet counts of the same query too (``Results.facets``), parsed and
+    (on Whoosh) matched once for both."""
     chosen = _engine(data_dir, engine)
     limit = max(1, min(limit, MAX_LIMIT))
     page = max(1, page)
     query = parse_query(text, exact)
-    result = chosen.search(query, filters or Filters(), limit=limit, page=page, sort=sort)
+    counts = None
+    if with_facets:
+        result, counts = chosen.search_with_facets(query, filters or Filters(), limit=limit,
+                                                   page=page, sort=sort)
+    else:
+        result = chosen.search(query, filters or Filters(), limit=limit, page=page, sort=sort)
     matcher = SnippetMatcher(query) if snippets else None
     hits = []
     for stored in result.hits:
@@ -161,7 +170,7 @@ def search(
             id=stored.id, url=stored.url, source=stored.source, language=stored.language,
             title=stored.title, published=_iso_day(stored.day), score=stored.score,
             snippet=_snippet(data_dir, stored.path, stored.language, matcher) if matcher else ""))
-    return Results(total=result.total, page=page, hits=hits, engine=chosen.name)
+    return Results(total=result.total, page=page, hits=hits, engine=chosen.name, facets=counts)
 
 
 def facets(data_dir: Path, text: str, filters: Filters | None = None, *,
@@ -222,10 +231,10 @@ def timeline(data_dir: Path, queries: dict[str, str], filters: Filters | None = 
         raise QueryError(f"split must be one of {', '.join(SPLITS)}, not {split!r}")
     chosen = _engine(data_dir, engine)
     counts: Counter = Counter()
+    periods: dict[int, str] = {}  # each day's period computed once for all the queries
     for name, text in queries.items():
         found = chosen.day_counts(parse_query(text, exact), filters or Filters(), split,
                                   month_only=by == "month")
-        periods: dict[int, str] = {}  # each day's period computed once
         for (day, value), count in found.items():
             period = periods.get(day) or periods.setdefault(day, period_of(day, by))
             counts[(period, name, value)] += count
@@ -250,7 +259,7 @@ class SnippetMatcher:
         self._collect(query)
         # Article words repeat (and the ten hits of a page share most of them): each distinct
         # (word, language) is judged once per query.
-        self._seen: dict[tuple[str, str], bool] = {}
+        self._seen: dict[str, _Judged] = {}
 
     def _collect(self, q: wq.Query) -> None:
         if isinstance(q, wq.Not):
@@ -278,11 +287,15 @@ class SnippetMatcher:
             self._collect(sub)
 
     def matches(self, word: str, lang: str) -> bool:
-        key = (word, lang)
-        found = self._seen.get(key)
-        if found is None:
-            found = self._seen[key] = self._matches(word, lang)
-        return found
+        return self.judged(lang)[word]
+
+    def judged(self, lang: str) -> _Judged:
+        """Whether each word of an article in ``lang`` matched: ``judged[word]``, a plain dict
+        look-up once a word was judged (the snippet loop asks once a word of the text)."""
+        judged = self._seen.get(lang)
+        if judged is None:
+            judged = self._seen[lang] = _Judged(self, lang)
+        return judged
 
     def _matches(self, word: str, lang: str) -> bool:
         terms = word_terms(word, lang)
@@ -303,13 +316,55 @@ def _field_kind(fieldname: str) -> tuple[str | None, str]:
         fieldname, (None, ""))
 
 
+class _Judged(dict):
+    """word → matched?, for one language, each word judged on first sight (a search page
+    judges ~600 distinct words: ``SnippetMatcher._matches`` inlined, the sets it reads held)."""
+
+    def __init__(self, matcher: SnippetMatcher, lang: str) -> None:
+        super().__init__()
+        self.matcher, self.lang = matcher, lang
+        self.stems = matcher.stems.get(lang, frozenset())
+        self.folds, self.names, self.exacts = matcher.folds, matcher.names, matcher.exacts
+
+    def __missing__(self, word: str) -> bool:
+        terms = word_terms(word, self.lang)
+        found = (terms.stem in self.stems or terms.exact in self.exacts
+                 or terms.name in self.names
+                 or (bool(self.folds) and not self.folds.isdisjoint(terms.fold))
+                 or (bool(self.matcher.patterns) and self.matcher._matches(word, self.lang)))
+        self[word] = found
+        return found
+
+
+# A snippet is cut from the start of the text when it matches there: the words past this many
+# characters (and past the fragment a match there opens) are not read. A longer article whose
+# first match lies deeper is read on to that match, so it is still marked.
+SNIPPET_SCAN_CHARS = 4000
+SNIPPET_FALLBACK_WORDS = 40
+_SPACE = re.compile(r"\s")
+
+
 def make_snippet(text: str, language: str, matcher: SnippetMatcher) -> str:
-    """Up to two fragments of ``text`` around the matched words, matches marked."""
-    lang = field_language(language)
-    spans = [(m.start(), m.end()) for m in WORD_PATTERN.finditer(text)
-             if matcher.matches(m.group(), lang)]
+    """Up to two fragments of ``text`` around the matched words, matches marked.
+
+    The fragments with the most matches are taken from the first ``SNIPPET_SCAN_CHARS``
+    characters that hold a match, not from the whole text: the same snippet for a text of that
+    length, a bounded cost for a long one (each word of a text is a regex match and a look-up).
+    """
+    judged = matcher.judged(field_language(language))
+    words = WORD_PATTERN.finditer
+    cut = _word_end(text, SNIPPET_SCAN_CHARS)  # no word holds a space: none is cut in two
+    spans = [m.span() for m in words(text, 0, cut) if judged[m[0]]]
+    if cut < len(text):
+        if not spans:  # the first match lies deeper: read on to it
+            first = next((m.span() for m in words(text, cut) if judged[m[0]]), None)
+            spans = [first] if first else []
+        if spans:  # and on to where its fragment may end
+            spans += [m.span() for m in words(text, max(cut, spans[-1][1]),
+                                              _word_end(text, spans[-1][0] + SNIPPET_CHARS))
+                      if judged[m[0]]]
     if not spans:
-        return " ".join(text.split()[:40])
+        return _opening(text)
     fragments: list[list[Any]] = []
     for start, end in spans:
         if fragments and end - fragments[-1][0] <= SNIPPET_CHARS - 2 * SNIPPET_SURROUND:
@@ -336,6 +391,26 @@ def make_snippet(text: str, language: str, matcher: SnippetMatcher) -> str:
         out.append(text[cursor:right])
         pieces.append("".join(out))
     return " ".join(" … ".join(pieces).split())
+
+
+def _word_end(text: str, at: int) -> int:
+    """The first whitespace at or after ``at`` (or the text's end)."""
+    if at >= len(text):
+        return len(text)
+    found = _SPACE.search(text, at)
+    return found.start() if found else len(text)
+
+
+def _opening(text: str) -> str:
+    """The first words of a text that matched nowhere (the match was in its title)."""
+    size = 600
+    while size < len(text):
+        # More words than kept: the last kept word is whole (the cut fell after it).
+        words = text[:size].split()
+        if len(words) > SNIPPET_FALLBACK_WORDS:
+            return " ".join(words[:SNIPPET_FALLBACK_WORDS])
+        size *= 4
+    return " ".join(text.split()[:SNIPPET_FALLBACK_WORDS])
 
 
 def _snippet(data_dir: Path, path: str, language: str, matcher: SnippetMatcher) -> str:

@@ -28,8 +28,14 @@ def open_for_search(data_dir: Path, engine: str | None = None) -> Engine:
 
 
 def facets_json(counts: dict[str, Counter]) -> dict[str, dict[str, int]]:
-    """Facet counts as the CLI's ``--json --facets`` prints them: most frequent first."""
-    return {name: dict(counter.most_common()) for name, counter in counts.items()}
+    """Facet counts as the CLI's ``--json --facets`` prints them: most frequent first, ties by
+    name (tantivy's order; Whoosh's followed the order its matching set was built in)."""
+    return {name: dict(sorted(counter.items(), key=_by_count_then_name))
+            for name, counter in counts.items()}
+
+
+def _by_count_then_name(item: tuple[str, int]) -> tuple[int, str]:
+    return -item[1], item[0]
 
 
 def timeline_csv(table: Timeline) -> str:

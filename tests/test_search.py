@@ -125,6 +125,40 @@ def test_snippets_mark_matches_and_escape_html(data_dir):
     assert "<mark>Ачилова</mark>" in hit.as_json()["snippet"]
 
 
+def _filler(words: int) -> str:
+    return " ".join(f"söz{n % 97} kitaplık, tören." for n in range(words // 3))
+
+
+def test_a_match_deep_in_a_long_text_is_still_marked():
+    """The snippet reads a bounded start of the text, and on to the first match past it."""
+    from search.query import SNIPPET_SCAN_CHARS, SnippetMatcher, make_snippet, parse_query
+
+    matcher = SnippetMatcher(parse_query("Kızılay"))
+    deep = _filler(3_000) + " Türk Kızılay'ın başkanı geldi. " + _filler(3_000)
+    assert deep.index("Kızılay") > 4 * SNIPPET_SCAN_CHARS
+    snippet = make_snippet(deep, "tr", matcher)
+    assert "\x02Kızılay'ın\x03 başkanı" in snippet
+    # Near the scanned part's end, a fragment that runs past it is completed.
+    edge = _filler(700)[:SNIPPET_SCAN_CHARS - 30] + " Kızılay ve Kızılay'dan yardım "
+    assert make_snippet(edge + _filler(300), "tr", matcher).count("\x02") == 2
+    # No match in the text (the title matched): its first 40 words, as before.
+    plain = _filler(6_000)
+    assert make_snippet(plain, "tr", matcher) == " ".join(plain.split()[:40])
+
+
+def test_snippets_of_texts_within_the_scanned_part_are_cut_from_the_whole_text():
+    """Up to SNIPPET_SCAN_CHARS, the best two fragments of the whole text, as before."""
+    from search.query import SNIPPET_SCAN_CHARS, SnippetMatcher, make_snippet, parse_query
+
+    matcher = SnippetMatcher(parse_query("Kızılay OR yardım"))
+    text = (_filler(60) + " Kızılay " + _filler(200) + " Kızılay yardım Kızılay "
+            + _filler(120) + " yardım")
+    assert len(text) < SNIPPET_SCAN_CHARS
+    snippet = make_snippet(text, "tr", matcher)
+    assert "\x02Kızılay\x03 \x02yardım\x03 \x02Kızılay\x03" in snippet
+    assert snippet.count("\x02") >= 4 and " … " in snippet
+
+
 @pytest.mark.parametrize("query", ['"unclosed', "nosuchfield:x", "(Kızılay OR Aslanov"])
 def test_bad_queries_raise_query_error(data_dir, query):
     with pytest.raises(QueryError):
@@ -240,6 +274,67 @@ def test_whoosh_executor_gives_whoosh_scores_and_totals(tmp_path):
             assert sum(engine.facets(parse_query(text), flt)["language"].values()) == total
             checked += total > 0
     assert checked > 30
+
+
+@pytest.mark.parametrize("engine_name", ["whoosh", "tantivy"])
+def test_search_with_facets_is_search_and_facets_apart(tmp_path, engine_name):
+    """The search page's one call (Whoosh counts the facets from the set it ranked) gives the
+    page and the counts that the two calls give, across segments and deletions."""
+    from datetime import date
+
+    from search.query import parse_query
+
+    documents = _synthetic_documents(300)
+    engine = open_engine(tmp_path, engine_name)
+    engine.update(documents[:200])
+    engine.update(documents[200:])
+    engine.delete([documents[5]["id"], documents[250]["id"]])
+    checked = 0
+    for text in _executor_queries(documents):
+        query = parse_query(text)
+        for flt in (Filters(), Filters(languages=("ru",)),
+                    Filters(since=date(2016, 1, 1), until=date(2020, 12, 31))):
+            for sort, page in (("relevance", 1), ("relevance", 2), ("date", 1), ("date", 99)):
+                found, counts = engine.search_with_facets(query, flt, limit=10, page=page,
+                                                          sort=sort)
+                alone = engine.search(query, flt, limit=10, page=page, sort=sort)
+                assert found == alone, (text, sort, page)
+                assert counts == engine.facets(query, flt), text
+                assert sum(counts["language"].values()) == found.total
+                checked += found.total > 0
+    assert checked > 100
+
+
+@pytest.mark.parametrize("engine_name", ["whoosh", "tantivy"])
+def test_counts_by_month_are_the_day_counts_folded_into_months(tmp_path, engine_name):
+    """``month_only`` counts each month on its first day; the months hold what the days do."""
+    from collections import Counter
+
+    from search.query import parse_query
+
+    documents = _synthetic_documents(300)
+    engine = open_engine(tmp_path, engine_name)
+    engine.update(documents[:200])
+    engine.update(documents[200:])
+    engine.delete([documents[7]["id"]])
+    for text in ("*", *_executor_queries(documents)[:12]):
+        for split in ("language", "source"):
+            days = engine.day_counts(parse_query(text), Filters(), split)
+            folded: Counter = Counter()
+            for (day, value), count in days.items():
+                folded[(day // 100 * 100 + 1, value)] += count
+            assert engine.day_counts(parse_query(text), Filters(), split,
+                                     month_only=True) == folded, (text, split)
+
+
+def test_facet_ties_are_ordered_by_name():
+    from collections import Counter
+
+    from search.views import facets_json
+
+    counts = {"source": Counter({"tgymj": 3, "icrc": 3, "anadolu": 5, "azertac": 3})}
+    assert list(facets_json(counts)["source"].items()) == [
+        ("anadolu", 5), ("azertac", 3), ("icrc", 3), ("tgymj", 3)]
 
 
 def test_an_index_written_by_stock_whoosh_is_still_read(tmp_path):

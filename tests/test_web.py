@@ -146,6 +146,64 @@ def test_capture_is_served_from_its_pointer_only(server, data):
     assert status == 404
 
 
+def test_pages_asked_at_once_all_answer_whole(server):
+    """Each process renders one page at a time (a per-process slot): pages asked together
+    queue for it and all answer, with what they answer alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    paths = ["/?q=" + quote("Kızılay"), "/coverage?q=Aslanov&q=" + quote("Kızılay"),
+             "/api/search?q=Aslanov", "/api/coverage?q=Aslanov"] * 5
+    alone = {path: fetch(server.url + path)[2] for path in set(paths)}
+    with ThreadPoolExecutor(10) as pool:
+        together = list(pool.map(lambda path: fetch(server.url + path), paths))
+    for path, (status, _headers, body) in zip(paths, together, strict=True):
+        assert status == 200
+        if path.startswith("/api/"):
+            assert json.loads(body) == json.loads(alone[path])
+        else:  # the same page but for the CSRF token of each new browser
+            token = re.compile(rb'content="[0-9a-f]{64}"')
+            assert token.sub(b"", body) == token.sub(b"", alone[path])
+
+
+def test_a_busier_worker_closes_connections_so_they_land_anew(data):
+    """With another worker idle on the load board, pages answered while more wait behind them
+    close their connection; pages asked one by one keep theirs."""
+    import http.client
+    from concurrent.futures import ThreadPoolExecutor
+
+    from web.app import create_app
+    from web.balance import Board, LoadBoard
+
+    shared = Board(2)
+    other = LoadBoard(shared.path)  # the idle worker (alive: this process)
+    board = LoadBoard(shared.path)
+    try:
+        with LiveServer(create_app(data[0], balance=board)) as live:
+            port, path = int(live.url.rsplit(":", 1)[1]), "/?q=" + quote("Kızılay")
+
+            def ask(times: int) -> list[tuple[int, str | None]]:
+                """Pages on one keep-alive connection (urllib asks to close each)."""
+                connection, answers = http.client.HTTPConnection("127.0.0.1", port), []
+                for _ in range(times):
+                    connection.request("GET", path)
+                    response = connection.getresponse()
+                    response.read()
+                    answers.append((response.status, response.getheader("connection")))
+                connection.close()
+                return answers
+
+            assert ask(5) == [(200, None)] * 5
+            with ThreadPoolExecutor(10) as pool:
+                together = [a for answers in pool.map(ask, [4] * 10) for a in answers]
+            assert {status for status, _connection in together} == {200}
+            assert "close" in {connection for _status, connection in together}
+            assert board.pages == 0  # every page answered
+    finally:
+        other.close()
+        board.close()
+        shared.close()
+
+
 def test_the_tantivy_engine_serves_the_same_results(data):
     from web.app import create_app
 
@@ -260,39 +318,132 @@ def test_demo_serve_keeps_the_demo_up_and_prints_its_address(tmp_path):
     assert process.returncode in (0, 1, 130, -signal.SIGINT)
 
 
-def test_serve_with_two_workers_answers_and_ends_on_ctrl_c(data):
-    directory, _facts = data
-    with subprocess.Popen([sys.executable, "-m", "cli", "serve", "--workers", "2", "--port", "0",
-                           "--data", str(directory)], cwd=REPO, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True) as process:
-        try:
-            assert process.stdout is not None
-            found = re.search(r"on (http://127\.0\.0\.1:\d+/)", process.stdout.readline())
-            assert found, process.stderr.read() if process.poll() is not None else "no address"
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    answers = [fetch_json(found[1] + "api/status") for _ in range(6)]
-                    break
-                except OSError:
-                    assert time.monotonic() < deadline
-                    time.sleep(0.2)
-            assert {a["articles"] for a in answers} == {answers[0]["articles"]} != {0}
-            # A token rendered by one worker passes either worker's CSRF guard: one secret.
-            _status, headers, body = fetch(found[1])
-            cookie = re.search(r"crescent_csrf=([^;]+)", headers["set-cookie"])[1]
-            token = re.search(rb'name="csrf-token" content="([0-9a-f]{64})"', body)[1]
-            posted = {fetch(found[1], method="POST", data=b"csrf_token=" + token, headers={
-                "content-type": "application/x-www-form-urlencoded",
-                "cookie": f"crescent_csrf={cookie}"})[0] for _ in range(8)}
-            assert posted == {405}  # past the guard; "/" takes no POST
-        finally:
-            process.send_signal(signal.SIGINT)
+class ServeProcess:
+    """`crescent serve` in a subprocess: its address, and the processes it started."""
+
+    def __init__(self, directory, *args: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "cli", "serve", "--port", "0", "--data", str(directory),
+             *args], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert self.process.stdout is not None
+        found = re.search(r"on (http://127\.0\.0\.1:(\d+)/)", self.process.stdout.readline())
+        assert found, self.process.stderr.read() if self.process.poll() is not None else "?"
+        self.url, self.port = found[1], int(found[2])
+        deadline = time.monotonic() + 60
+        while True:  # every worker has opened the archive once the port answers them all
             try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                raise
+                fetch_json(self.url + "api/status")
+                break
+            except OSError:
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+
+    def family(self):
+        import psutil
+
+        return psutil.Process(self.process.pid).children(recursive=True)
+
+    def workers(self):
+        """The processes that listen on the server's port (not multiprocessing's helper)."""
+        return [child for child in self.family()
+                if any(c.status == "LISTEN" and c.laddr.port == self.port
+                       for c in child.net_connections("tcp"))]
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=30)
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream:
+                stream.close()
+
+
+def _ended(processes, within: float = 10.0) -> list:
+    """Those of ``processes`` still running after ``within`` seconds (zombies have ended)."""
+    import psutil
+
+    deadline = time.monotonic() + within
+    while True:
+        alive = []
+        for process in processes:
+            try:
+                if process.status() != psutil.STATUS_ZOMBIE:
+                    alive.append(process)
+            except psutil.NoSuchProcess:
+                pass
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.1)
+
+
+def test_serve_with_two_workers_answers_from_both_and_ends_on_ctrl_c(data):
+    import http.client
+
+    directory, _facts = data
+    server = ServeProcess(directory, "--workers", "2")
+    try:
+        workers = server.workers()
+        assert len(workers) == 2
+        family = server.family()
+        # Connections kept open until both workers have accepted (and answered) some.
+        connections, answered_by = [], set()
+        while answered_by != {w.pid for w in workers} and len(connections) < 200:
+            connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+            connection.request("GET", "/api/status")
+            assert connection.getresponse().read()
+            connections.append(connection)
+            local = connection.sock.getsockname()[1]
+            answered_by |= {w.pid for w in workers if any(
+                c.raddr and c.raddr.port == local for c in w.net_connections("tcp"))}
+        assert answered_by == {w.pid for w in workers}, f"{len(connections)} connections"
+        for connection in connections:
+            connection.close()
+        # A token rendered by one worker passes either worker's CSRF guard: one secret.
+        _status, headers, body = fetch(server.url)
+        cookie = re.search(r"crescent_csrf=([^;]+)", headers["set-cookie"])[1]
+        token = re.search(rb'name="csrf-token" content="([0-9a-f]{64})"', body)[1]
+        posted = {fetch(server.url, method="POST", data=b"csrf_token=" + token, headers={
+            "content-type": "application/x-www-form-urlencoded",
+            "cookie": f"crescent_csrf={cookie}"})[0] for _ in range(8)}
+        assert posted == {405}  # past the guard; "/" takes no POST
+        server.process.send_signal(signal.SIGINT)  # Ctrl-C
+        server.process.wait(timeout=30)
+        assert not _ended(family), "a process outlived Ctrl-C"
+    finally:
+        server.close()
+
+
+def test_workers_end_when_the_server_is_killed(data):
+    """kill -9 of `crescent serve` (the OOM killer, a runtime): its workers end too, within
+    moments, and free the port (they would have kept serving it, with no one to stop them)."""
+    directory, _facts = data
+    server = ServeProcess(directory, "--workers", "2")
+    try:
+        family = server.family()
+        assert len(server.workers()) == 2
+        server.process.kill()
+        server.process.wait(timeout=30)
+        assert not _ended(family), "a worker outlived its server"
+        with pytest.raises(OSError):
+            fetch(server.url + "api/status")
+    finally:
+        server.close()
+
+
+def test_serve_runs_one_worker_per_core_by_default(data):
+    from web.server import default_workers
+
+    directory, _facts = data
+    server = ServeProcess(directory)
+    try:
+        expected = default_workers()
+        # One process serves alone; several are the workers of a supervising process.
+        listening = server.workers() or [server.process]
+        assert len(listening) == expected
+    finally:
+        server.process.send_signal(signal.SIGINT)
+        server.process.wait(timeout=30)
+        server.close()
 
 
 # --- the watches page ---------------------------------------------------------------------------

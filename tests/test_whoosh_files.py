@@ -33,6 +33,21 @@ def test_reader_behaves_like_a_bytes_file_under_random_reads_and_seeks():
         assert ours.tell() == reference.tell()
 
 
+def test_pickles_read_through_peek_leave_the_reader_just_past_each_one():
+    """pickle's unpickler prefetches through ``peek`` and reads only what it used: a posting
+    block's info tuple, then its data, are where Whoosh expects them."""
+    import pickle
+
+    objects = [(12, 4093, 1.5, 1, 3, 200), ["a" * 300, 7], {"x": 1.25}, (), 2**40]
+    data = b"".join(pickle.dumps(o, 2) + b"DATA" for o in objects)
+    reader = MemoryViewReader(memoryview(data))
+    assert reader.peek(3) == data[:3] and reader.tell() == 0
+    for expected in objects:
+        assert pickle.load(reader) == expected
+        assert reader.read(4) == b"DATA"
+    assert reader.peek(10) == b""
+
+
 def test_a_mapped_part_shares_the_buffer_instead_of_copying_it():
     buffer = bytearray(b"x" * 1_000_000)
     part = MappedBufferFile(memoryview(buffer))

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import anyio
+import anyio.to_thread
 from jinja2 import ChainableUndefined, Environment, FileSystemLoader
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
@@ -24,6 +26,7 @@ from search import EngineError, QueryError
 from search.query import MATCH_END, MATCH_START
 from search.views import timeline_csv
 from web import chart
+from web.balance import LoadBoard
 from web.security import LOOPBACK_HOSTS, Guard
 from web.service import NotFound, Service
 from web.state import (
@@ -86,7 +89,8 @@ def environment() -> Environment:
                       auto_reload=False)
     env.filters.update(snippet_parts=snippet_parts, safe_href=safe_href,
                        readable_url=readable_url, lang_attr=lang_attr,
-                       month_end=month_end)
+                       month_end=month_end, bar_elements=chart.bar_elements,
+                       count_rows=chart.count_rows)
     env.globals.update(nav=NAV, formats=list(FORMATS), max_queries=MAX_QUERIES)
     return env
 
@@ -213,8 +217,9 @@ def _period_bounds(sel: Selection, by: str) -> tuple[str | None, str | None]:
 
 def create_app(data_dir: Path, *, engine: str | None = None, read_only: bool = False,
                token: str | None = None, allowed_hosts: tuple[str, ...] | None = LOOPBACK_HOSTS,
-               secret: bytes | None = None) -> Guard:
-    """The whole app, wrapped in its guards (see web.security)."""
+               secret: bytes | None = None, balance: LoadBoard | None = None) -> Guard:
+    """The whole app, wrapped in its guards (see web.security). ``balance``: the load board
+    of one of several server processes (web/balance.py)."""
     service = Service(data_dir, engine)
     pages = Pages(service, read_only=read_only)
 
@@ -238,6 +243,32 @@ def create_app(data_dir: Path, *, engine: str | None = None, read_only: bool = F
                 return answer(request, error)
         return endpoint
 
+    # The pages are Python on the CPU: threads of one process only take turns on the GIL, and
+    # ten pages at once paid for the switching (bench-web, 10 clients: tantivy search 5.3-5.7
+    # → 4.2-4.9 ms of CPU a page, coverage 12.5 → 10.6-11.1 ms, and a shorter tail, with one
+    # at a time). So each process renders one page at a time, on one worker thread, and the
+    # processes use the cores (serve --workers). Exports, the sources page and the watch
+    # forms stay on the shared pool: a long export does not hold the pages up.
+    slot: list[anyio.CapacityLimiter] = []
+
+    def page(method):
+        endpoint = handled(method)
+
+        async def one_at_a_time(request: Request) -> Response:
+            if not slot:  # made in the server's event loop, on its first page
+                slot.append(anyio.CapacityLimiter(1))
+            if balance is None:
+                return await anyio.to_thread.run_sync(endpoint, request, limiter=slot[0])
+            balance.taken()
+            try:
+                response = await anyio.to_thread.run_sync(endpoint, request, limiter=slot[0])
+            finally:
+                crowded = balance.answered()
+            if crowded:  # another worker has fewer pages in hand: the next request goes anew
+                response.headers["connection"] = "close"
+            return response
+        return one_at_a_time
+
     def handled_async(method):
         async def endpoint(request: Request) -> Response:
             try:
@@ -247,22 +278,22 @@ def create_app(data_dir: Path, *, engine: str | None = None, read_only: bool = F
         return endpoint
 
     routes = [
-        Route("/", handled(pages.search_page)),
+        Route("/", page(pages.search_page)),
         Route("/search", lambda request: RedirectResponse(
             "/?" + request.url.query if request.url.query else "/", status_code=301)),
-        Route("/coverage", handled(pages.coverage_page)),
-        Route("/coverage.csv", handled(pages.coverage_csv)),
-        Route("/article/{article_id}", handled(pages.article_page)),
+        Route("/coverage", page(pages.coverage_page)),
+        Route("/coverage.csv", page(pages.coverage_csv)),
+        Route("/article/{article_id}", page(pages.article_page)),
         Route("/article/{article_id}/capture", handled(pages.capture)),
         Route("/sources", handled(pages.sources_page)),
         Route("/export", handled(pages.export)),
-        Route("/api", handled(pages.api_docs)),
-        Route("/api/search", handled(pages.api_search)),
-        Route("/api/article/{article_id}", handled(pages.api_article)),
-        Route("/api/article/{article_id}/versions", handled(pages.api_versions)),
-        Route("/api/coverage", handled(pages.api_coverage)),
+        Route("/api", page(pages.api_docs)),
+        Route("/api/search", page(pages.api_search)),
+        Route("/api/article/{article_id}", page(pages.api_article)),
+        Route("/api/article/{article_id}/versions", page(pages.api_versions)),
+        Route("/api/coverage", page(pages.api_coverage)),
         Route("/api/sources", handled(pages.api_sources)),
-        Route("/api/status", handled(pages.api_status)),
+        Route("/api/status", page(pages.api_status)),
         *WatchPages(pages, data_dir, read_only=read_only).routes(handled, handled_async),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]

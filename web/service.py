@@ -85,10 +85,9 @@ class Service:
         engine = self.engine()
         with self._guarded():
             results = search(self.data_dir, sel.text, sel.filters(), limit=PER_PAGE,
-                             page=sel.page, sort=sel.sort, engine=engine, exact=sel.exact)
-            counts = facets(self.data_dir, sel.text, sel.filters(), engine=engine,
-                            exact=sel.exact) if with_facets else {}
-        return SearchPage(sel, results, facets_json(counts))
+                             page=sel.page, sort=sel.sort, engine=engine, exact=sel.exact,
+                             with_facets=with_facets)
+        return SearchPage(sel, results, facets_json(results.facets or {}))
 
     # -- coverage -------------------------------------------------------------------------
     def coverage(self, request: CoverageRequest):
