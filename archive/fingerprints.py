@@ -106,7 +106,13 @@ def _well_formed(cache: FingerprintCache) -> bool:
     return (all(FOLDER_RE.fullmatch(folder) for folder in cache.folders)
             and all(SOURCE_RE.fullmatch(source) for source in cache.sources)
             and all(PUBLISHED_RE.fullmatch(day) for day in cache.published)
-            and len(np.unique(cache.ids)) == count)
+            and _distinct(cache.ids))
+
+
+def _distinct(values: np.ndarray) -> bool:
+    """Whether no value repeats (sorted: np.unique hashes, 0.7 s for a million)."""
+    ordered = np.sort(values)
+    return bool((ordered[1:] != ordered[:-1]).all())
 
 
 def write_cache(path: Path, cache: FingerprintCache) -> None:
