@@ -31,7 +31,7 @@ def _watch_crawl(crawl_pid: int) -> None:
     except ProcessLookupError:
         _end_now()
     except (AttributeError, OSError):  # no pidfd (old kernel, not Linux): poll instead
-        while os.getppid() != 1 and _alive(crawl_pid):
+        while os.getppid() != 1 and process_alive(crawl_pid):
             threading.Event().wait(ORPHAN_POLL_S)
         _end_now()
     else:
@@ -39,7 +39,10 @@ def _watch_crawl(crawl_pid: int) -> None:
         _end_now()
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this pid exists (one of another user's counts)."""
+    if pid <= 0:  # 0 and negative pids name process groups to kill(), not a process
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -24,6 +24,8 @@ import struct
 import tempfile
 from pathlib import Path
 
+from crawler.children import process_alive
+
 PAIR = struct.Struct("<ii")  # pid, pages in hand
 BOARD_NAME = "load"
 
@@ -60,18 +62,6 @@ class Board:
             shutil.rmtree(self._folder, ignore_errors=True)
 
 
-def _alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 class LoadBoard:
     """This worker's pair on the board, and its view of the others'."""
 
@@ -83,7 +73,7 @@ class LoadBoard:
             self._map = mmap.mmap(handle.fileno(), 0)
             count = len(self._map) // PAIR.size
             mine = next((i for i in range(count)
-                         if not _alive(PAIR.unpack_from(self._map, i * PAIR.size)[0])), None)
+                         if not process_alive(PAIR.unpack_from(self._map, i * PAIR.size)[0])), None)
             if mine is None:
                 raise RuntimeError(f"no free place on the load board {path}")
             PAIR.pack_into(self._map, mine * PAIR.size, os.getpid(), 0)
@@ -107,7 +97,7 @@ class LoadBoard:
         self._publish()
         for offset in self._others:
             pid, pages = PAIR.unpack_from(self._map, offset)
-            if pages < self.pages and _alive(pid):
+            if pages < self.pages and process_alive(pid):
                 return True
         return False
 
