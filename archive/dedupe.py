@@ -106,6 +106,15 @@ class NearDuplicates:
         self.positions.update(zip(ids, range(start, end), strict=True))
         return range(start, end)
 
+    def add_cached(self, cache: FingerprintCache, rows: np.ndarray) -> range:
+        """Add the articles of the cache's ``rows`` (see :meth:`extend`)."""
+        # The cache's tables hold each distinct source and day once: taken, not interned again.
+        sources = np.array(cache.sources, dtype=object)
+        days = np.array(cache.published, dtype=object)
+        return self.extend([f"{value:016x}" for value in cache.ids[rows].tolist()],
+                           cache.simhashes[rows], sources[cache.source_of[rows]].tolist(),
+                           days[cache.published_of[rows]].tolist(), interned=True)
+
     def fingerprint_of(self, position: int) -> tuple[str, str, str, str]:
         """(id, simhash, source, published) of the article at ``position``."""
         return (self.ids[position], f"{int(self.values[position]):016x}",
@@ -159,7 +168,6 @@ class SharedArchive:
         self._mtimes = np.zeros(1024, dtype=np.int64)
         self._sizes = np.full(1024, -1, dtype=np.int64)
         self._touched: set[str] = set()
-        self._written: set[str] = set()  # every article this crawl wrote (their folders changed)
         self._left: set[str] = set()  # folders an article's file moved out of
         self._checked_folders = 0
         self._loaded = False
@@ -183,13 +191,13 @@ class SharedArchive:
         taken, to_check, to_read = self._plan_load(cache)
         if self._closing:
             return
-        rows = np.concatenate([taken, to_check]) if cache is not None else np.zeros(0, int)
+        rows = taken
         if cache is not None and len(to_check):
             # Folders changed since the cache was written: each file's stamp decides.
-            ids = cache.id_strings()
             kept = []
             for row in to_check.tolist():
-                path = self.store.path_of(ids[row])
+                article_id = f"{int(cache.ids[row]):016x}"
+                path = self.store.path_of(article_id)
                 try:
                     stamp = path.stat() if path is not None else None
                 except OSError:
@@ -198,16 +206,10 @@ class SharedArchive:
                         stamp.st_size == int(cache.sizes[row]):
                     kept.append(row)
                 else:
-                    to_read.append(ids[row])
+                    to_read.append(article_id)
             rows = np.concatenate([taken, np.array(kept, dtype=np.int64)])
         if cache is not None and len(rows):
-            ids = [f"{value:016x}" for value in cache.ids[rows].tolist()]
-            # Taken from the cache's tables of distinct values: one object per source and day.
-            sources = np.array(cache.sources, dtype=object)
-            days = np.array(cache.published, dtype=object)
-            positions = self.near.extend(
-                ids, cache.simhashes[rows], sources[cache.source_of[rows]].tolist(),
-                days[cache.published_of[rows]].tolist(), interned=True)
+            positions = self.near.add_cached(cache, rows)
             if positions:
                 self._grow_stamps(positions.stop)
                 self._mtimes[positions.start:positions.stop] = cache.mtimes[rows]
@@ -217,14 +219,15 @@ class SharedArchive:
             if self._closing:
                 return
             path = self.store.path_of(article_id)
+            if path is None:  # removed since the walk
+                continue
             try:
                 stamp = path.stat()
                 record = self.store.read(path)
                 self.near.add(record)
                 read += 1
                 self._stamp(self.near.positions[record["id"]], stamp)
-            except (OSError, AttributeError, ArchiveError, KeyError, TypeError,
-                    ValueError) as error:
+            except (OSError, ArchiveError, KeyError, TypeError, ValueError) as error:
                 logger.warning("not deduplicated against %s: %s", path, error)  # `check` names it
         self._loaded = True
         if cache is None or read or len(to_check):
@@ -310,7 +313,7 @@ class SharedArchive:
         folders = [f if f is not None else "" for f in folder_numbers]
         stamped = np.bincount(folder_of[keep], minlength=len(folders))
         in_folder = store.folder_counts()
-        touched = set(store.folders_of(list(self._written))) | self._left
+        touched = set(store.folders_of(list(self._touched))) | self._left
         folder_mtimes = np.full(len(folders), NOT_VOUCHED, np.int64)
         for number, folder in enumerate(folders):
             if number in bad_folders or stamped[number] != in_folder.get(folder):
@@ -339,7 +342,8 @@ class SharedArchive:
             logger.warning("fingerprint cache not written: %s", error)
 
     def _stamp_touched(self) -> None:
-        """Stamp the files this crawl wrote, so the cache vouches for them too."""
+        """Stamp the files this crawl wrote, so the cache vouches for them too (at close: the
+        snapshot then re-reads their folders' times too)."""
         for article_id in self._touched:
             path = self.store.path_of(article_id)
             position = self.near.positions.get(article_id)
@@ -349,8 +353,6 @@ class SharedArchive:
                 self._stamp(position, path.stat() if path is not None else None)
             except OSError:
                 self._stamp(position, None)
-        self._written |= self._touched
-        self._touched.clear()
 
     async def save(self, record: dict[str, Any],
                    capture: tuple[Capture, list[Capture]] | None = None

@@ -38,11 +38,7 @@ class Reprints:
         ids = self.store.ids()
         if cache is not None:
             known = [i for i, article_id in enumerate(cache.id_strings()) if article_id in ids]
-            rows = np.array(known, dtype=np.int64)
-            self.near.extend([f"{value:016x}" for value in cache.ids[rows].tolist()],
-                             cache.simhashes[rows],
-                             [cache.sources[i] for i in cache.source_of[rows].tolist()],
-                             [cache.published[i] for i in cache.published_of[rows].tolist()])
+            self.near.add_cached(cache, np.array(known, dtype=np.int64))
         for article_id in ids - set(self.near.positions):
             try:
                 record = self.store.load(article_id)

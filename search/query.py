@@ -257,6 +257,8 @@ class SnippetMatcher:
         self.exacts: set[str] = set()
         self.patterns: list[tuple[str, re.Pattern[str]]] = []
         self._collect(query)
+        # A pattern reaches every language's field (eight times the same): each tried once.
+        self.patterns = list(dict.fromkeys(self.patterns))
         # Article words repeat (and the ten hits of a page share most of them): each distinct
         # (word, language) is judged once per query.
         self._seen: dict[str, _Judged] = {}
@@ -297,17 +299,6 @@ class SnippetMatcher:
             judged = self._seen[lang] = _Judged(self, lang)
         return judged
 
-    def _matches(self, word: str, lang: str) -> bool:
-        terms = word_terms(word, lang)
-        if terms.stem in self.stems.get(lang, ()):
-            return True
-        if any(fold in self.folds for fold in terms.fold) or (terms.name in self.names):
-            return True
-        if terms.exact in self.exacts:
-            return True
-        return any(pattern.match(terms.exact if kind == "exact" else terms.stem)
-                   for kind, pattern in self.patterns)
-
 
 def _field_kind(fieldname: str) -> tuple[str | None, str]:
     if fieldname.startswith(("title_", "text_")):
@@ -318,20 +309,22 @@ def _field_kind(fieldname: str) -> tuple[str | None, str]:
 
 class _Judged(dict):
     """word → matched?, for one language, each word judged on first sight (a search page
-    judges ~600 distinct words: ``SnippetMatcher._matches`` inlined, the sets it reads held)."""
+    judges ~600 distinct words; the matcher's sets are held here, read once a word)."""
 
     def __init__(self, matcher: SnippetMatcher, lang: str) -> None:
         super().__init__()
-        self.matcher, self.lang = matcher, lang
+        self.lang = lang
         self.stems = matcher.stems.get(lang, frozenset())
         self.folds, self.names, self.exacts = matcher.folds, matcher.names, matcher.exacts
+        self.patterns = matcher.patterns
 
     def __missing__(self, word: str) -> bool:
         terms = word_terms(word, self.lang)
         found = (terms.stem in self.stems or terms.exact in self.exacts
                  or terms.name in self.names
                  or (bool(self.folds) and not self.folds.isdisjoint(terms.fold))
-                 or (bool(self.matcher.patterns) and self.matcher._matches(word, self.lang)))
+                 or any(pattern.match(terms.exact if kind == "exact" else terms.stem)
+                        for kind, pattern in self.patterns))
         self[word] = found
         return found
 

@@ -125,6 +125,15 @@ def test_snippets_mark_matches_and_escape_html(data_dir):
     assert "<mark>Ачилова</mark>" in hit.as_json()["snippet"]
 
 
+def test_a_wildcard_marks_the_words_it_matches_in_the_snippet():
+    from search.query import SnippetMatcher, make_snippet, parse_query
+
+    text = "Türk Kızılay'ın gönüllüleri Kızılcahamam'da toplandı; kızak yarışı yapıldı."
+    snippet = make_snippet(text, "tr", SnippetMatcher(parse_query("Kızıl*")))
+    assert "\x02Kızılay'ın\x03" in snippet and "\x02Kızılcahamam'da\x03" in snippet
+    assert "\x02kızak" not in snippet
+
+
 def _filler(words: int) -> str:
     return " ".join(f"söz{n % 97} kitaplık, tören." for n in range(words // 3))
 
