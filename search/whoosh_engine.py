@@ -9,11 +9,12 @@ spent tens to hundreds of milliseconds per query on a 100,000-article archive:
 - Postings are written by ``CompactCodec``: Whoosh's block layout, but a block's document numbers
   and frequencies are flat arrays compressed apart from the positions (Whoosh pickled all three
   together, so every query unpickled positions it never used), and positions are arrays too.
-- ``_Executor`` runs the parsed query tree over whole posting blocks with C-level set and dict
-  operations: the matching set (exact totals, facets, counts over time) and Whoosh's own BM25F
-  scores for the top N. Whoosh's collector moves through a tree of matchers one document at a
-  time in Python, and counted the total by running the query a second time (its block-quality
-  skipping never applied to these many-field disjunctions). Phrases are checked on the positions
+- ``_Executor`` runs the parsed query tree over whole posting blocks: the matching set with
+  C-level set operations (exact totals, facets, counts over time), and Whoosh's own BM25F
+  scores of every match as numpy arrays, a posting list at a time (ranking, facets).
+  Whoosh's collector moves through a tree of matchers one document at a time in Python, and
+  counted the total by running the query a second time (its block-quality skipping never
+  applied to these many-field disjunctions). Phrases are checked on the positions
   of the documents that hold every word; other query nodes fall back to Whoosh's matchers.
 
 The executor uses Whoosh internals (codec block fields, column readers) of the pinned
@@ -36,11 +37,11 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from itertools import accumulate
 from math import ceil
-from operator import itemgetter
 from pathlib import Path
 from pickle import dumps
 from typing import Any
 
+import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import (
@@ -323,30 +324,21 @@ class _Columns:
         self.sorted_days = [self.days[n] for n in order]
         self.by_day = order
         self._sets: dict[tuple[str, str], frozenset[int]] = {}
-        self._facet_keys: tuple[list[int], list[tuple[str, str, str]]] | None = None
         self._day_keys: dict[tuple[str, bool], tuple[list[int], list[str]]] = {}
+        self._arrays: dict[str, tuple[np.ndarray, list[str]]] = {}
 
-    def facet_counts(self, docs: Iterable[int]) -> dict[str, Counter]:
-        """Counts of ``docs`` by source, language and month.
-
-        Each document's (source, language, month) is one small integer, so a result is
-        counted in one C-level ``Counter`` pass and only the distinct keys are unpacked.
-        """
-        if self._facet_keys is None:
-            combos: dict[tuple[str, str, int], int] = {}
-            keys = [combos.setdefault((s, lang, day // 100), len(combos))
-                    for s, lang, day in zip(self.sources, self.languages, self.days,
-                                            strict=True)]
-            self._facet_keys = (keys, [(s, lang, _month(month * 100))
-                                       for s, lang, month in combos])
-        keys, combos = self._facet_keys
-        counts: dict[str, Counter] = {name: Counter() for name in ("source", "language",
-                                                                    "month")}
-        for key, count in Counter(map(keys.__getitem__, docs)).items():
-            source, language, month = combos[key]
-            counts["source"][source] += count
-            counts["language"][language] += count
-            counts["month"][month] += count
+    def facet_counts(self, docs: Collection[int] | np.ndarray) -> dict[str, Counter]:
+        """Counts of ``docs`` (a set, or an array of document numbers) by source, language
+        and month: one ``bincount`` per facet over the documents' value numbers."""
+        if not isinstance(docs, np.ndarray):
+            docs = np.fromiter(docs, np.int64, len(docs))
+        counts: dict[str, Counter] = {}
+        for facet in ("source", "language", "month"):
+            codes, names = self._coded(facet)
+            tally = np.bincount(codes[docs], minlength=len(names))
+            present = np.flatnonzero(tally)
+            counts[facet] = Counter(dict(zip([names[i] for i in present.tolist()],
+                                             tally[present].tolist(), strict=True)))
         return counts
 
     def day_language_counts(self, docs: Iterable[int], split: str = "language",
@@ -376,6 +368,40 @@ class _Columns:
             values = self.languages if column == "language" else self.sources
             self._sets[key] = frozenset(n for n, v in enumerate(values) if v == value)
         return self._sets[key]
+
+    def _coded(self, column: str) -> tuple[np.ndarray, list[str]]:
+        """A column (language, source, month) as one small integer per document, and the
+        values they stand for."""
+        if column not in self._arrays:
+            if column == "month":
+                months, codes = np.unique(np.array(self.days, dtype=np.int64) // 100,
+                                          return_inverse=True)
+                self._arrays[column] = (codes.reshape(-1).astype(np.int32),
+                                        [_month(month * 100) for month in months.tolist()])
+                return self._arrays[column]
+            values = self.languages if column == "language" else self.sources
+            names = sorted(set(values))
+            index = {name: i for i, name in enumerate(names)}
+            self._arrays[column] = (np.fromiter(map(index.__getitem__, values), np.int32,
+                                                len(values)), names)
+        return self._arrays[column]
+
+    def allowed_mask(self, filters: Filters) -> np.ndarray | None:
+        """``allowed`` as a boolean per document number (None: all), computed on arrays."""
+        mask: np.ndarray | None = None
+        for column, wanted in (("language", filters.languages), ("source", filters.sources)):
+            if wanted:
+                codes, names = self._coded(column)
+                keep = np.isin(codes, [i for i, name in enumerate(names) if name in wanted])
+                mask = keep if mask is None else mask & keep
+        days = filters.day_range()
+        if days:
+            if "day" not in self._arrays:
+                self._arrays["day"] = (np.array(self.days, dtype=np.int64), [])
+            day = self._arrays["day"][0]
+            keep = (day >= days[0]) & (day <= days[1])
+            mask = keep if mask is None else mask & keep
+        return mask
 
     def allowed(self, filters: Filters) -> set[int] | None:
         """The document numbers the filters let through (None: all)."""
@@ -409,6 +435,28 @@ class _Segment:
         self.offset = offset
         self.doc_count = self.reader.doc_count_all()
         self._lengths: dict[str, bytes] = {}
+        self._length_arrays: dict[str, np.ndarray] = {}
+
+    def length_array(self, fieldname: str) -> np.ndarray:
+        """``lengths`` as an array of bytes, for scoring whole posting lists at once."""
+        found = self._length_arrays.get(fieldname)
+        if found is None:
+            found = self._length_arrays[fieldname] = np.frombuffer(self.lengths(fieldname),
+                                                                   dtype=np.uint8)
+        return found
+
+    def posting_arrays(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """A word's whole posting list in the segment: its document numbers (int64) and
+        frequencies (float64), the blocks of ``blocks`` joined."""
+        ids, weights = [], []
+        for block_ids, block_weights in self.blocks(fieldname, btext):
+            ids.append(np.asarray(block_ids, dtype=np.int64))
+            weights.append(np.asarray(block_weights, dtype=np.float64))
+        if not ids:
+            return _NO_IDS, _NO_WEIGHTS
+        if len(ids) == 1:
+            return ids[0], weights[0]
+        return np.concatenate(ids), np.concatenate(weights)
 
     def lengths(self, fieldname: str) -> bytes:
         """Whoosh's length byte of ``fieldname`` for every document of the segment."""
@@ -452,6 +500,48 @@ class _Segment:
             matcher.next()
         yield ids, weights
 
+    def position_keys(self, fieldname: str, btext: bytes, fmt: Any,
+                      local: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A word's frequency in each of the sorted documents ``local`` (which all hold it),
+        and each of its occurrences there as one number: document << 32 | position.
+
+        Compact blocks with none of ``local`` are passed over on their last id; in the others
+        the wanted postings' positions are cut from the block's values as arrays (a phrase over
+        common words checks thousands of documents).
+        """
+        matcher = self.reader._terms.matcher(fieldname, btext, fmt)
+        if not isinstance(matcher, CompactLeafMatcher) or not isinstance(fmt, CompactPositions):
+            found = self.positions(fieldname, btext, fmt, local.tolist())
+            tf = np.array([found[doc][1] for doc in local.tolist()], dtype=np.float64)
+            keys = [(doc << 32) + np.array(found[doc][0], dtype=np.int64)
+                    for doc in local.tolist()]
+            return tf, np.concatenate(keys) if keys else _NO_IDS
+        tfs: list[np.ndarray] = []
+        keys = []
+        first = 0
+        while matcher.is_active() and first < len(local):
+            last = matcher.block_max_id()
+            if local[first] <= last:
+                stop = int(np.searchsorted(local, last, side="right"))
+                wanted = local[first:stop]
+                matcher._read_ids()
+                where = np.searchsorted(np.frombuffer(matcher._ids, dtype=np.uint32), wanted)
+                offsets, blob = matcher.value_blob()
+                # Each value is a 4-byte count, then the positions as little-endian uint32.
+                bounds = np.frombuffer(offsets, dtype=np.uint32).astype(np.int64) // 4
+                starts, ends = bounds[where] + 1, bounds[where + 1]
+                counts = ends - starts
+                steps = np.arange(int(counts.sum()), dtype=np.int64)
+                steps += np.repeat(starts - (np.cumsum(counts) - counts), counts)
+                positions = np.frombuffer(blob, dtype="<u4")[steps].astype(np.int64)
+                keys.append((np.repeat(wanted, counts) << 32) | positions)
+                tfs.append(np.frombuffer(matcher._weights, dtype=np.float32)[where])
+                first = stop
+            matcher._next_block()
+        if not keys:
+            return _NO_WEIGHTS, _NO_IDS
+        return np.concatenate(tfs).astype(np.float64), np.concatenate(keys)
+
     def positions(self, fieldname: str, btext: bytes, fmt: Any,
                   local: list[int]) -> dict[int, tuple[list[int], float]]:
         """(positions, frequency) of a word in each of the sorted documents ``local``.
@@ -473,7 +563,7 @@ class _Segment:
                         offsets, blob = matcher.value_blob()
                         weights = matcher._weights
                         for doc in present:
-                            i = ids.index(doc)
+                            i = bisect.bisect_left(ids, doc)  # a block's ids ascend
                             out[doc] = (fmt.decode_positions(blob[offsets[i]:offsets[i + 1]]),
                                         weights[i])
                     first = bisect.bisect_right(local, last, first)
@@ -492,14 +582,20 @@ class _Segment:
 
 
 Scores = dict[int, float]
+# A query's scores over the whole index: the score of each document number (0.0 where it does
+# not match) and whether it matches.
+Dense = tuple[np.ndarray, np.ndarray]
+_NO_IDS = np.zeros(0, dtype=np.int64)
+_NO_WEIGHTS = np.zeros(0, dtype=np.float64)
 
 
 class _Executor:
     """Runs a parsed query tree on an opened searcher: the set of matching documents (totals,
     facets, counts over time) or their BM25F scores (ranking), the scores being Whoosh's own.
 
-    Term postings are read a block at a time into sets and dicts (a few C-level operations and
-    one line of arithmetic per posting); And, Or, Not, AndNot, AndMaybe, prefixes and wildcards
+    Term postings are read a block at a time into sets (matching) or whole posting lists into
+    arrays (scores, a few vector operations per word); And, Or, Not, AndNot, AndMaybe, prefixes
+    and wildcards
     combine them as Whoosh's matchers would, phrases are checked on positions, and any other
     node is run by Whoosh's own matcher.
     """
@@ -516,6 +612,8 @@ class _Executor:
         self.schema = searcher.schema
         self.weighting = searcher.weighting
         self._norms: dict[str, list[float]] = {}
+        self._norm_arrays: dict[str, np.ndarray] = {}
+        self._live: np.ndarray | None = None
         self._id_numbers: dict[str, tuple[int, ...]] = {}
         self._facts: dict[int, tuple[str, str, int]] = {}
 
@@ -528,14 +626,29 @@ class _Executor:
         docs.difference_update(self.deleted)
         return docs
 
-    def scores(self, query: Query, within: set[int] | None) -> Scores:
-        """The score of every live document ``query`` matches (only among ``within``)."""
-        scores = self._scores(query, within)
+    def ranked(self, query: Query, within: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """Every live document ``query`` matches (only where the mask ``within`` is true), in
+        document order, and its score: what ``scores`` gives, as two arrays.
+
+        A ranked query on a large index matches tens of thousands of documents in several
+        fields; scoring them a posting list at a time with array arithmetic, instead of a
+        dict update per posting, is what keeps a search page's CPU near tantivy's.
+        """
+        scores, matched = self._dense(query)
+        matched &= self.live()
         if within is not None:
-            scores = {d: s for d, s in scores.items() if d in within}
-        for doc in self.deleted:
-            scores.pop(doc, None)
-        return scores
+            matched &= within
+        docs = np.flatnonzero(matched)
+        return docs, scores[docs]
+
+    def live(self) -> np.ndarray:
+        """True for each document number that is not deleted."""
+        if self._live is None:
+            live = np.ones(self.doc_count_all, dtype=bool)
+            if self.deleted:
+                live[np.fromiter(self.deleted, np.int64, len(self.deleted))] = False
+            self._live = live
+        return self._live
 
     # --- terms --------------------------------------------------------------------------
     def _btext(self, fieldname: str, text: Any) -> bytes | None:
@@ -604,34 +717,6 @@ class _Executor:
             self._norms[fieldname] = norm
         return norm
 
-    def _term_scores(self, acc: Scores, fieldname: str, btext: bytes, boost: float,
-                     within: set[int] | None) -> None:
-        """Add BM25F(term) × boost of each document to ``acc`` (Whoosh's formula and stats)."""
-        if not self.schema[fieldname].scorable:  # ID fields score their weight, as in Whoosh
-            for segment in self.segments:
-                for ids, weights in segment.blocks(fieldname, btext):
-                    for doc, tf in zip(ids, weights, strict=True):
-                        doc += segment.offset
-                        if within is None or doc in within:
-                            acc[doc] = acc.get(doc, 0.0) + boost * tf
-            return
-        text = btext.decode("utf-8")
-        scale = self.searcher.idf(fieldname, text) * (self.weighting.K1 + 1) * boost
-        norm = self._norm(fieldname)
-        get = acc.get
-        for segment in self.segments:
-            lengths, offset = segment.lengths(fieldname), segment.offset
-            for ids, weights in segment.blocks(fieldname, btext):
-                if within is None:
-                    for doc, tf in zip(ids, weights, strict=True):
-                        acc[doc + offset] = (get(doc + offset, 0.0)
-                                             + scale * tf / (tf + norm[lengths[doc]]))
-                else:
-                    for doc, tf in zip(ids, weights, strict=True):
-                        if doc + offset in within:
-                            acc[doc + offset] = (get(doc + offset, 0.0)
-                                                 + scale * tf / (tf + norm[lengths[doc]]))
-
     def _expansions(self, query: wq.MultiTerm) -> list[bytes]:
         fieldname = query.field()
         found: set[bytes] = set()
@@ -688,76 +773,132 @@ class _Executor:
         return self._fallback_docs(q, within)
 
     # --- scores -------------------------------------------------------------------------
-    def _scores(self, q: Query, within: set[int] | None) -> Scores:
+    # Each node of the tree gives (scores, matched) over every document number, a score being
+    # 0.0 wherever its node does not match, so that a union adds whole arrays. The arithmetic
+    # is Whoosh's BM25F, a posting list at a time: a union sums its parts' scores (Whoosh's
+    # UnionMatcher), an intersection too, an inverse matcher adds 1 to what it lets through.
+    def _zeros(self) -> Dense:
+        return (np.zeros(self.doc_count_all, dtype=np.float64),
+                np.zeros(self.doc_count_all, dtype=bool))
+
+    def _mask(self, docs: Collection[int]) -> np.ndarray:
+        mask = np.zeros(self.doc_count_all, dtype=bool)
+        if docs:
+            mask[np.fromiter(docs, np.int64, len(docs))] = True
+        return mask
+
+    def _dense(self, q: Query) -> Dense:
         boost = getattr(q, "boost", 1.0)
         if isinstance(q, wq.Term):
-            acc: Scores = {}
+            found = self._zeros()
             btext = self._btext(q.fieldname, q.text)
             if btext is not None:
-                self._term_scores(acc, q.fieldname, btext, boost, within)
-            return acc
+                self._term_dense(found, q.fieldname, btext, boost)
+            return found
         if isinstance(q, wq.Or) and not (q.minmatch or q.scale):
-            # A union's score is the sum of its matching parts' scores (Whoosh's UnionMatcher);
-            # terms are added straight into one dict.
-            acc = {}
+            acc, matched = found = self._zeros()
             for sub in q.subqueries:
                 if isinstance(sub, wq.Term):
                     btext = self._btext(sub.fieldname, sub.text)
                     if btext is not None:
-                        self._term_scores(acc, sub.fieldname, btext, sub.boost * boost, within)
+                        self._term_dense(found, sub.fieldname, btext, sub.boost * boost)
                     continue
-                part = _boost(self._scores(sub, within), boost)
-                if len(part) > len(acc):
-                    acc, part = part, acc
-                get = acc.get
-                for doc, score in part.items():
-                    acc[doc] = get(doc, 0.0) + score
-            return acc
+                part, part_matched = self._dense(sub)
+                acc += part * boost if boost != 1.0 else part
+                matched |= part_matched
+            return found
         if isinstance(q, wq.And):
             positive = [s for s in q.subqueries if not isinstance(s, wq.Not)]
             if not positive:
-                return self._fallback_scores(q, within)
-            parts = sorted((self._scores(s, within) for s in positive), key=len)
-            acc = parts[0]
-            for part in parts[1:]:
-                acc = {d: s + part[d] for d, s in acc.items() if d in part}
+                return self._dense_of(self._fallback_scores(q, None))
+            parts = [self._dense(s) for s in positive]
+            # The parts are added from the one with the fewest matches up.
+            parts.sort(key=lambda part: int(np.count_nonzero(part[1])))
+            acc, matched = parts[0]
+            for part, part_matched in parts[1:]:
+                acc = acc + part
+                matched = matched & part_matched
             for sub in q.subqueries:
-                if isinstance(sub, wq.Not) and acc:
+                if isinstance(sub, wq.Not) and matched.any():
                     # Whoosh's inverse matcher adds 1 to the score of what it lets through.
-                    excluded = self._docs(sub.query, within)
-                    acc = {d: s + 1.0 for d, s in acc.items() if d not in excluded}
-            return _boost(acc, boost)
+                    matched = matched & ~self._mask(self._docs(sub.query, None))
+                    acc = acc + 1.0
+            return self._boosted((acc, matched), boost)
         if isinstance(q, wq.AndNot):
-            excluded = self._docs(q.b, within)
-            return _boost({d: s for d, s in self._scores(q.a, within).items()
-                           if d not in excluded}, boost)
+            acc, matched = self._dense(q.a)
+            matched &= ~self._mask(self._docs(q.b, None))
+            return self._boosted((acc, matched), boost)
         if isinstance(q, wq.AndMaybe):
-            acc = self._scores(q.a, within)
-            extra = self._scores(q.b, within)
-            return _boost({d: s + extra.get(d, 0.0) for d, s in acc.items()}, boost)
+            acc, matched = self._dense(q.a)
+            extra, _extra_matched = self._dense(q.b)
+            return self._boosted((acc + extra, matched), boost)
         if isinstance(q, _NULL):
-            return {}
+            return self._zeros()
         if isinstance(q, wq.Not):
-            return dict.fromkeys(self._docs(q, within), 1.0)
+            matched = ~self._mask(self._docs(q.query, None))
+            return matched.astype(np.float64), matched
         if isinstance(q, wq.Every) and not q.fieldname:
-            return dict.fromkeys(self._all(within), boost)  # Whoosh: every document, boost
+            return (np.full(self.doc_count_all, float(boost)),
+                    np.ones(self.doc_count_all, dtype=bool))
         if isinstance(q, wq.MultiTerm):
-            fieldname = q.field()
-            acc = {}
-            # Whoosh ORs the expanded terms; their scores add up even when the query asks for a
-            # constant score (its matcher ignores that), and so do they here.
+            found = self._zeros()
             for btext in self._expansions(q):
-                self._term_scores(acc, fieldname, btext, boost, within)
-            return acc
-        return self._fallback_scores(q, within)
+                self._term_dense(found, q.field(), btext, boost)
+            return found
+        return self._dense_of(self._fallback_scores(q, None))
+
+    def _boosted(self, found: Dense, boost: float) -> Dense:
+        """Scores kept only where matched (0.0 elsewhere), times ``boost``."""
+        acc, matched = found
+        acc = np.where(matched, acc * boost if boost != 1.0 else acc, 0.0)
+        return acc, matched
+
+    def _dense_of(self, scores: Scores) -> Dense:
+        acc, matched = found = self._zeros()
+        if scores:
+            docs = np.fromiter(scores.keys(), np.int64, len(scores))
+            acc[docs] = np.fromiter(scores.values(), np.float64, len(scores))
+            matched[docs] = True
+        return found
+
+    def _term_dense(self, found: Dense, fieldname: str, btext: bytes, boost: float) -> None:
+        """Add BM25F(term) × boost of each document to the scores, with Whoosh's formula and
+        statistics, a whole posting list at once."""
+        acc, matched = found
+        scorable = self.schema[fieldname].scorable
+        if scorable:
+            scale = (self.searcher.idf(fieldname, btext.decode("utf-8"))
+                     * (self.weighting.K1 + 1) * boost)
+            norm = self._norm_array(fieldname)
+        for segment in self.segments:
+            ids, tf = segment.posting_arrays(fieldname, btext)
+            if not len(ids):
+                continue
+            if scorable:
+                score = scale * tf / (tf + norm[segment.length_array(fieldname)[ids]])
+            else:  # ID fields score their weight, as in Whoosh
+                score = boost * tf
+            if segment.offset:
+                ids = ids + segment.offset
+            # A posting list names each document once, so the fancy-indexed add is exact.
+            acc[ids] += score
+            matched[ids] = True
+
+    def _norm_array(self, fieldname: str) -> np.ndarray:
+        norm = self._norm_arrays.get(fieldname)
+        if norm is None:
+            norm = self._norm_arrays[fieldname] = np.array(self._norm(fieldname),
+                                                           dtype=np.float64)
+        return norm
 
     # --- phrases ------------------------------------------------------------------------
     def _phrase(self, q: wq.Phrase, within: set[int] | None, score: bool) -> Scores:
         """Documents with the words of ``q`` in order, at most ``slop`` positions apart, and
         Whoosh's phrase score: the sum of the words' scores.
 
-        Only the documents holding every word (a set intersection) have their positions read;
-        Whoosh's phrase matcher walked and compared every document of its words.
+        Only the documents holding every word (a set intersection) have their positions read,
+        and they are compared as arrays of (document, position) numbers; Whoosh's phrase
+        matcher walked and compared every document of its words.
         """
         fieldname = q.fieldname
         btexts = [self._btext(fieldname, word) for word in q.words]
@@ -766,7 +907,6 @@ class _Executor:
         fmt = self.schema[fieldname].format
         scales = [self.searcher.idf(fieldname, b.decode("utf-8")) * (self.weighting.K1 + 1)
                   * q.boost for b in btexts] if score else []
-        norm = self._norm(fieldname) if score else []
         out: Scores = {}
         for segment in self.segments:
             offset = segment.offset
@@ -782,25 +922,32 @@ class _Executor:
                 candidates = {d for d in candidates if d + offset in within}
             if not candidates:
                 continue
-            local = sorted(candidates)
-            # Positions and frequencies of each word in each candidate document.
-            found = {btext: segment.positions(fieldname, btext, fmt, local)
+            local = np.array(sorted(candidates), dtype=np.int64)
+            found = {btext: segment.position_keys(fieldname, btext, fmt, local)
                      for btext in set(btexts)}
-            lengths = segment.lengths(fieldname) if score else b""
-            for doc in local:
-                ends = set(found[btexts[0]][doc][0])
-                for btext in btexts[1:]:
-                    ends = {p for p in found[btext][doc][0]
-                            if any(1 <= p - e <= q.slop for e in ends)}
-                    if not ends:
-                        break
-                if not ends:
-                    continue
-                total = 0.0
-                for btext, scale in zip(btexts, scales, strict=False):
-                    tf = found[btext][doc][1]
-                    total += scale * tf / (tf + norm[lengths[doc]])
-                out[doc + offset] = total if score else 1.0
+            # A word's occurrences that follow one of the previous word's within the slop.
+            ends = found[btexts[0]][1]
+            for btext in btexts[1:]:
+                keys = found[btext][1]
+                follows = np.zeros(len(keys), dtype=bool)
+                for gap in range(1, q.slop + 1):
+                    follows |= np.isin(keys - gap, ends)
+                ends = keys[follows]
+                if not len(ends):
+                    break
+            docs = np.unique(ends >> 32)
+            if not len(docs):
+                continue
+            if score:
+                rows = np.searchsorted(local, docs)
+                norm = self._norm_array(fieldname)[segment.length_array(fieldname)[docs]]
+                totals = np.zeros(len(docs), dtype=np.float64)
+                for btext, scale in zip(btexts, scales, strict=True):
+                    tf = found[btext][0][rows]
+                    totals += scale * tf / (tf + norm)
+                out.update(zip((docs + offset).tolist(), totals.tolist(), strict=True))
+            else:
+                out.update(dict.fromkeys((docs + offset).tolist(), 1.0))
         return out
 
     # --- Whoosh's own matchers, for everything else -------------------------------------
@@ -826,6 +973,20 @@ class _Executor:
         if _is_phrase(q, self.schema):
             return self._phrase(q, within, score=True)
         return self._walk(q, within, score=True)
+
+
+def _best(docs: np.ndarray, scores: np.ndarray, count: int) -> list[tuple[int, float | None]]:
+    """The ``count`` best-scored documents, best first; equal scores by document number (the
+    lowest first, also for the ties at the cut)."""
+    if len(docs) > count:
+        cut = np.partition(scores, len(scores) - count)[len(scores) - count]
+        above = np.flatnonzero(scores > cut)
+        ties = np.flatnonzero(scores == cut)[:count - len(above)]
+        chosen = np.concatenate([above, ties])
+    else:
+        chosen = np.arange(len(docs))
+    order = chosen[np.lexsort((docs[chosen], -scores[chosen]))]
+    return list(zip(docs[order].tolist(), scores[order].tolist(), strict=True))
 
 
 def _passes(facts: tuple[str, str, int], filters: Filters,
@@ -988,13 +1149,12 @@ class WhooshEngine(Engine):
         searcher = self.searcher()
         columns = self.columns()
         executor = self.executor()
-        allowed = columns.allowed(filters)
         # Exact totals come with the matching set; only the top page*limit are sorted.
         ranked: list[tuple[int, float | None]]
         fetched: dict[int, dict[str, Any]] = {}
-        matching: Collection[int]
+        matching: Collection[int] | np.ndarray
         if sort == "date":
-            docs = matching = executor.docs(query, allowed)
+            docs = matching = executor.docs(query, columns.allowed(filters))
             total = len(docs)
             page = min(page, max(1, ceil(total / limit)))
             days = columns.days
@@ -1009,11 +1169,9 @@ class WhooshEngine(Engine):
             ranked = [(doc, None) for doc in sorted(
                 newest, key=lambda d: (-days[d], fetched[d]["id"]))]
         else:
-            scores = executor.scores(query, allowed)
-            matching = scores.keys()
-            total = len(scores)
-            best = heapq.nlargest(page * limit, scores.items(), key=itemgetter(1))
-            ranked = sorted(best, key=lambda item: (-item[1], item[0]))
+            matching, scores = executor.ranked(query, columns.allowed_mask(filters))
+            total = len(matching)
+            ranked = _best(matching, scores, page * limit)
         # A page past the last shows the last page, as Whoosh's search_page does.
         page = min(page, max(1, ceil(total / limit)))
         hits = []
