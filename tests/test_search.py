@@ -237,7 +237,8 @@ def _executor_queries(documents):
         long = [w for w in text if len(w) > 5]
         queries += [long[0], f"{long[1]} {long[2]}", f'"{text[3]} {text[4]}"',
                     f"{long[0]} OR {long[3]}", f"{long[0]} NOT {long[1]}", f"{long[4][:4]}*",
-                    f"title:{words(docs[1]['title'])[2]}", f'"{long[0]}"']
+                    f"title:{words(docs[1]['title'])[2]}", f'"{long[0]}"',
+                    f'"{text[3]} {text[5]}"~2', f'"{text[2]} {text[3]} {text[4]}"']
     return queries
 
 
@@ -457,3 +458,26 @@ def test_date_order_cuts_same_day_ties_by_id_on_every_page(tmp_path, engine_name
             past = search(root, "*", limit=limit, page=len(pages) + 3, sort=sort)
             last = search(root, "*", limit=limit, page=len(pages), sort=sort)
             assert past.total == 60 and [h.id for h in past.hits] == [h.id for h in last.hits]
+
+
+@pytest.mark.parametrize("engine_name", ["whoosh", "tantivy"])
+def test_relevance_pages_with_equal_scores_repeat_and_skip_none(tmp_path, engine_name):
+    """A query every article matches equally ("*", or the same text everywhere) ranks them all
+    on ties: paged through, each article comes once, whichever page the cut falls on."""
+    documents = _synthetic_documents(45)
+    for document in documents:
+        document["text"] = "Kızılay gönüllüleri yardım dağıttı."
+    root = tmp_path / "data"
+    (root / "archive").mkdir(parents=True)
+    (root / "config.toml").write_text(f'[search]\nengine = "{engine_name}"\n')
+    engine = open_engine(root)
+    for start in range(0, 45, 11):  # several segments
+        engine.update(documents[start:start + 11])
+    for query in ("*", "yardım"):
+        for limit in (4, 10):
+            pages = [search(root, query, limit=limit, page=page, sort="relevance")
+                     for page in range(1, -(-45 // limit) + 1)]
+            ids = [hit.id for p in pages for hit in p.hits]
+            assert len(ids) == 45 and set(ids) == {d["id"] for d in documents}, (query, limit)
+            scores = [hit.score for p in pages for hit in p.hits]
+            assert scores == sorted(scores, reverse=True)
