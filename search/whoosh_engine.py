@@ -324,7 +324,7 @@ class _Columns:
         self.sorted_days = [self.days[n] for n in order]
         self.by_day = order
         self._sets: dict[tuple[str, str], frozenset[int]] = {}
-        self._day_keys: dict[tuple[str, bool], tuple[list[int], list[str]]] = {}
+        self._day_keys: dict[tuple[str, bool], tuple[np.ndarray, list[int], list[str]]] = {}
         self._arrays: dict[str, tuple[np.ndarray, list[str]]] = {}
 
     def facet_counts(self, docs: Collection[int] | np.ndarray) -> dict[str, Counter]:
@@ -341,26 +341,28 @@ class _Columns:
                                              tally[present].tolist(), strict=True)))
         return counts
 
-    def day_language_counts(self, docs: Iterable[int], split: str = "language",
+    def day_language_counts(self, docs: Collection[int] | np.ndarray, split: str = "language",
                             month_only: bool = False) -> Counter:
         """Counts of ``docs`` by (day number, language or source), counted as ``facet_counts``
-        is. ``month_only``: by month, each counted on the month's first day (as the tantivy
-        engine does): a few hundred keys to unpack instead of thousands of days, and then to
-        fold into months (a third of a 5-query monthly coverage page on 100,000 articles)."""
+        is: one ``bincount`` over a number per (day, value) pair. ``month_only``: by month,
+        each counted on the month's first day (as the tantivy engine does)."""
         cache = (split, month_only)
         if cache not in self._day_keys:
-            column = self.sources if split == "source" else self.languages
-            values = sorted(set(column))
-            index = {value: i for i, value in enumerate(values)}
-            keys = [(day // 100 * 100 + 1 if month_only else day) * len(values) + index[value]
-                    for day, value in zip(self.days, column, strict=True)]
-            self._day_keys[cache] = (keys, values)
-        keys, values = self._day_keys[cache]
-        counts: Counter = Counter()
-        for key, count in Counter(map(keys.__getitem__, docs)).items():
-            day, value = divmod(key, len(values))
-            counts[(day, values[value])] += count
-        return counts
+            codes, values = self._coded("source" if split == "source" else "language")
+            days = np.array(self.days, dtype=np.int64)
+            if month_only:
+                days = days // 100 * 100 + 1
+            distinct, day_codes = np.unique(days, return_inverse=True)
+            keys = day_codes.reshape(-1).astype(np.int64) * len(values) + codes
+            self._day_keys[cache] = (keys, distinct.tolist(), values)
+        keys, distinct, values = self._day_keys[cache]
+        if not isinstance(docs, np.ndarray):
+            docs = np.fromiter(docs, np.int64, len(docs))
+        tally = np.bincount(keys[docs], minlength=len(distinct) * len(values))
+        present = np.flatnonzero(tally)
+        return Counter({(distinct[key // len(values)], values[key % len(values)]): count
+                        for key, count in zip(present.tolist(), tally[present].tolist(),
+                                              strict=True)})
 
     def docs_with(self, column: str, value: str) -> frozenset[int]:
         key = (column, value)
