@@ -37,7 +37,7 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp_name)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 @lru_cache(maxsize=1)
@@ -53,7 +53,8 @@ def new_file_mode() -> int:
     return 0o600
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
+    """Make a rename in ``directory`` durable."""
     # The rename is durable only once the directory entry itself is on disk.
     fd = os.open(directory, os.O_RDONLY)
     try:

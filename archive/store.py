@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from archive import journal
-from archive.atomic import TEMP_SUFFIX, atomic_write_bytes
+from archive.atomic import TEMP_SUFFIX, atomic_write_bytes, fsync_dir
 
 SOURCE_RE = re.compile(r"^[a-z0-9][a-z0-9_]{0,63}$")
 ID_RE = re.compile(r"^[0-9a-f]{16}$")
@@ -57,6 +57,20 @@ class Located:
     id: str
     source: str
     path: Path
+
+
+def _version_files(folder: Path, article_id: str) -> list[tuple[int, Path]]:
+    """(number, path) of each earlier version of ``article_id`` in ``folder``."""
+    prefix, found = f"{article_id}.v", []
+    # A month folder holds every article of a source that month (hundreds to thousands):
+    # names are compared as strings, a Path made only for this article's versions.
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.startswith(prefix):
+                match = VERSION_RE.match(entry.name)
+                if match and match[1] == article_id:
+                    found.append((int(match[2]), Path(entry.path)))
+    return found
 
 
 def _walk_current(folder: Path) -> Iterator[Path]:
@@ -211,18 +225,16 @@ class ArchiveStore:
         path = self.path_of(article_id)
         if path is None:
             return []
-        found = []
-        # A month folder holds every article of a source that month (hundreds to thousands):
-        # names are compared as strings, a Path made only for this article's versions (the
-        # article page listed its folder as Path objects: most of its time).
-        prefix = f"{article_id}.v"
-        with os.scandir(path.parent) as entries:
-            for entry in entries:
-                if entry.name.startswith(prefix):
-                    match = VERSION_RE.match(entry.name)
-                    if match and match[1] == article_id:
-                        found.append((int(match[2]), Path(entry.path)))
-        return [self.read(p) for _n, p in sorted(found)]
+        found = dict(_version_files(path.parent, article_id))
+        current = self.read(path)
+        if len(found) < int(current.get("version", 1)) - 1:
+            # Some left in another month's folder (a move interrupted, or written before moves
+            # took the versions along): looked for only when the chain has a gap.
+            for folder in self.root.joinpath(current["source"]).glob("*/*"):
+                if folder != path.parent and folder.is_dir():
+                    for number, other in _version_files(folder, article_id):
+                        found.setdefault(number, other)
+        return [self.read(p) for _n, p in sorted(found.items())]
 
     def iter_records(self) -> Iterator[dict[str, Any]]:
         """Every current article, in a stable order (by path)."""
@@ -274,12 +286,25 @@ class ArchiveStore:
             record["version"] = version + 1
             # Keep the earlier version beside the new current file before replacing it.
             atomic_write_bytes(target.parent / f"{record['id']}.v{version}.json", _dump(current))
+            if current_path is not None and current_path.parent != target.parent:
+                self._move_versions(record["id"], current_path.parent, target.parent)
         atomic_write_bytes(target, _dump(record))
         if current_path and current_path != target:
             current_path.unlink(missing_ok=True)  # the article moved month; keep one current
         with self._lock:
             paths[record["id"]] = self._folder(target.parent)
         return SaveResult.NEW if current is None else SaveResult.UPDATED
+
+    def _move_versions(self, article_id: str, old: Path, new: Path) -> None:
+        """An article that moves month takes its earlier versions along (renamed, so each is
+        whole in one folder or the other; ``versions`` finds any a kill left behind)."""
+        moved = False
+        for _number, path in _version_files(old, article_id):
+            os.replace(path, new / path.name)
+            moved = True
+        if moved:
+            fsync_dir(new)
+            fsync_dir(old)
 
     def _folder(self, folder: Path) -> str:
         """The folder's string as the walk holds it (one string a folder, not one an article)."""

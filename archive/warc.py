@@ -45,6 +45,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from archive.atomic import fsync_dir
+
 logger = logging.getLogger(__name__)
 
 WARC_DIR = "warc"
@@ -218,7 +220,7 @@ class _OpenFile:
         self.marker = folder / f".{name}.open"
         folder.mkdir(parents=True, exist_ok=True)
         self.marker.write_bytes(b"")
-        _fsync_dir(folder)
+        fsync_dir(folder)
         self.handle = open(self.path, "ab")  # noqa: SIM115 (closed in close())
         self.size = self.handle.tell()
         self.append(info)
@@ -237,7 +239,7 @@ class _OpenFile:
         self.sync()
         self.handle.close()
         self.marker.unlink(missing_ok=True)
-        _fsync_dir(self.path.parent)
+        fsync_dir(self.path.parent)
 
 
 class CaptureWriter:
@@ -353,14 +355,6 @@ def software() -> str:
     except PackageNotFoundError:
         crescent = "unknown"
     return f"crescent/{crescent} (warcio/{version('warcio')})"
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -525,7 +519,7 @@ def recover(data_dir: Path) -> list[FileScan]:
             if scan.records == 0:  # not even its warcinfo: nothing points into it
                 path.unlink()
         marker.unlink(missing_ok=True)
-        _fsync_dir(marker.parent)
+        fsync_dir(marker.parent)
     return cut
 
 

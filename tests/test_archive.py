@@ -74,6 +74,46 @@ def test_check_finds_a_missing_earlier_version_from_one_walk(tmp_path):
     assert report.problems == [f"{record()['id']}: earlier version(s) [1] missing"]
 
 
+
+def test_an_article_that_moves_month_takes_its_versions_along(tmp_path):
+    """A corrected date moves the article to another month's folder: its earlier versions go
+    with it, so history shows them all and ``check`` finds the chain whole."""
+    from archive.check import check_archive
+
+    store = ArchiveStore(tmp_path)
+    store.save(record())
+    store.save(record(title="Kızılay toplantısı sürüyor"))
+    store.save(record(title="Kızılay toplantısı sürüyor", published="2025-12-02"))
+    moved = ArchiveStore(tmp_path)  # a later process, walking the archive anew
+    current = moved.load(record()["id"])
+    assert current["version"] == 3 and moved.path_of(record()["id"]).parent.name == "12"
+    assert [v["version"] for v in moved.versions(record()["id"])] == [1, 2]
+    assert [v["published"] for v in moved.versions(record()["id"])] == ["2025-11-19"] * 2
+    assert not list((tmp_path / "anadolu" / "2025" / "11").iterdir())
+    report = check_archive(tmp_path)
+    assert (report.articles, report.versions, report.problems) == (1, 2, [])
+
+
+def test_versions_a_move_left_in_the_old_month_are_still_found(tmp_path):
+    """An archive written before moves took versions along (or a move cut short by a kill) has
+    earlier versions in the old month's folder: history and ``check`` still find them."""
+    from archive.check import check_archive
+
+    store = ArchiveStore(tmp_path)
+    store.save(record())
+    store.save(record(title="Kızılay toplantısı sürüyor"))
+    store.save(record(title="Kızılay toplantısı bitti", published="2025-12-02"))
+    new_folder = tmp_path / "anadolu" / "2025" / "12"
+    left = new_folder / f"{record()['id']}.v1.json"
+    os.replace(left, tmp_path / "anadolu" / "2025" / "11" / left.name)
+    versions = ArchiveStore(tmp_path).versions(record()["id"])
+    assert [(v["version"], v["title"]) for v in versions] == [
+        (1, "Kızılay toplantısı"), (2, "Kızılay toplantısı sürüyor")]
+    assert check_archive(tmp_path).problems == []
+    (tmp_path / "anadolu" / "2025" / "11" / left.name).unlink()
+    assert [v["version"] for v in ArchiveStore(tmp_path).versions(record()["id"])] == [2]
+    assert check_archive(tmp_path).problems == [f"{record()['id']}: earlier version(s) [1] missing"]
+
 def test_interrupted_write_leaves_the_old_file_intact(tmp_path, monkeypatch):
     store = ArchiveStore(tmp_path)
     store.save(record())
