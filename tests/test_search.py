@@ -481,3 +481,26 @@ def test_relevance_pages_with_equal_scores_repeat_and_skip_none(tmp_path, engine
             assert len(ids) == 45 and set(ids) == {d["id"] for d in documents}, (query, limit)
             scores = [hit.score for p in pages for hit in p.hits]
             assert scores == sorted(scores, reverse=True)
+
+
+def test_whole_posting_lists_read_in_one_loop_equal_the_block_matchers(tmp_path):
+    """A posting list read block after block from the file (ranking) holds the same documents
+    and frequencies as Whoosh's block matcher gives, for lists of one block and of many."""
+    import numpy as np
+
+    from search.whoosh_engine import WhooshEngine
+
+    documents = _synthetic_documents(700)
+    engine = WhooshEngine(tmp_path / "index")
+    engine.update(documents)
+    segment = engine.executor().segments[0]
+    reader = segment.reader
+    checked = {1: 0, 2: 0}
+    for fieldname in ("text_en", "names"):
+        for btext in reader.lexicon(fieldname):
+            blocks = list(segment.blocks(fieldname, btext))
+            ids, weights = segment.posting_arrays(fieldname, btext)
+            assert ids.tolist() == [doc for block, _w in blocks for doc in block]
+            assert np.array_equal(weights, [w for _b, block in blocks for w in block])
+            checked[min(len(blocks), 2)] += 1
+    assert checked[1] > 500 and checked[2] > 20
