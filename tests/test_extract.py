@@ -161,3 +161,19 @@ def test_clean_title_strips_site_suffix_and_quotes():
 ])
 def test_detect_language_keeps_neighbours_apart(text, expected):
     assert detect_language(text)[0] == expected
+
+
+def test_trafilatura_parser_gives_lxml_html_element_classes():
+    """The C lookup crescent sets on trafilatura's parser gives lxml.html's own classes."""
+    from lxml import html as lxml_html
+    from trafilatura.utils import HTML_PARSER
+
+    markup = ("<html><head><title>t</title></head><body><form><label>n</label><input name=a>"
+              "<select><option>1</option></select><textarea>x</textarea></form>"
+              "<p>a &amp; <b>b</b></p><fb:like></fb:like></body></html>")
+    reference = lxml_html.HTMLParser(collect_ids=False, default_doctype=False,
+                                     remove_comments=True, remove_pis=True)
+    ours = [type(e) for e in lxml_html.fromstring(markup, parser=HTML_PARSER).iter()]
+    theirs = [type(e) for e in lxml_html.fromstring(markup, parser=reference).iter()]
+    assert ours == theirs
+    assert lxml_html.InputElement in ours and lxml_html.FormElement in ours
