@@ -865,6 +865,23 @@ BLOCK_TAGS = frozenset({"p", "div", "h2", "h3", "h4", "section", "header", "li",
                         "span", "strong", "b", "em"})
 
 
+def _comes_before(element: lxml_html.HtmlElement, other: lxml_html.HtmlElement) -> bool:
+    """True when ``element`` opens before ``other`` in document order (an ancestor before its
+    descendants); False when ``other`` is no longer in ``element``'s tree.
+
+    Compared along the two lines of ancestors, not by numbering the whole page (~1 ms).
+    """
+    line = [*reversed(list(element.iterancestors())), element]
+    other_line = [*reversed(list(other.iterancestors())), other]
+    if line[0] is not other_line[0]:
+        return False
+    for mine, theirs in zip(line, other_line, strict=False):
+        if mine is not theirs:  # children of the same parent: their places decide
+            parent = mine.getparent()
+            return parent.index(mine) < parent.index(theirs)
+    return len(line) < len(other_line)
+
+
 def find_lead(tree: lxml_html.HtmlElement, description: str | None, text: str,
               headline: lxml_html.HtmlElement | bool | None = True) -> str | None:
     """The article's lead (standfirst) when the extracted text lacks it.
@@ -879,8 +896,6 @@ def find_lead(tree: lxml_html.HtmlElement, description: str | None, text: str,
         return None
     if isinstance(headline, bool):
         headline = _headline(tree) if headline else None
-    order = {element: number for number, element in enumerate(tree.iter())}
-    after = order.get(headline, -1) if headline is not None else -1
     for element in tree.xpath("//body//text()/.."):
         if element.tag in ("script", "style", "noscript", "title", "template", "a"):
             continue
@@ -893,7 +908,7 @@ def find_lead(tree: lxml_html.HtmlElement, description: str | None, text: str,
             if parent is None or parent.tag == "body":
                 break
             block = parent
-        if order.get(block, 0) < after:
+        if headline is not None and _comes_before(block, headline):
             continue
         lead = " ".join(block.text_content().split())
         if len(lead) > 1500:  # a block left open around the body: its own words are the lead
