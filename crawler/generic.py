@@ -22,7 +22,7 @@ from scrapy.utils.sitemap import sitemap_urls_from_robots
 
 from crawler.capture import attach_capture, keep_unused_page
 from crawler.extract import Rejection, SourceHints
-from crawler.news import NewsSpider, looks_binary, page_head
+from crawler.news import NewsSpider, is_text, looks_binary, page_head
 from crawler.pagekind import is_listing_url
 from crawler.urls import clean_url, host_of
 
@@ -89,7 +89,7 @@ class GenericNewsSpider(NewsSpider):
 
     async def parse_page(self, response: Response) -> AsyncIterator[Any]:
         """Any page: look for feeds, try it as an article, follow its same-site links."""
-        if not hasattr(response, "text"):
+        if not is_text(response):
             self.reject("not-html", response.url,
                         response.headers.get("Content-Type", b"").decode("latin-1"))
             return

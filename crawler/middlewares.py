@@ -1,5 +1,6 @@
 """Middlewares: a downloader middleware that points a spider at a replica
-(``-a base_url=http://127.0.0.1:PORT``), and the depth count that lets pagination through.
+(``-a base_url=http://127.0.0.1:PORT``), meta refreshes read without decoding the whole page,
+and the depth count that lets pagination through.
 
 Spiders think in the real site's URLs; only the bytes travel to the base URL. Responses come
 back carrying the real URL, so link extraction, ids and the archive never see the replica host.
@@ -9,10 +10,34 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.exceptions import NotConfigured
+from scrapy.http import HtmlResponse, Request, Response
 from scrapy.spidermiddlewares.depth import DepthMiddleware
 
 from crawler.urls import rebase
+
+# A copy of the page's opening this long holds its first 4,096 characters in any encoding.
+META_REFRESH_BYTES = 32 * 1024
+
+
+class HeadMetaRefreshMiddleware(MetaRefreshMiddleware):
+    """Scrapy's meta-refresh redirects, read from a copy of the page's first 32 KiB.
+
+    Scrapy looks for the refresh in ``response.text[0:4096]``, and ``response.text`` decodes the
+    whole page and keeps that copy on the response while it waits for extraction: for a 270 KiB
+    page ~0.3 ms of the crawl process and ~0.5 MiB a page in flight. The copy here is decoded
+    with the page's own encoding (as Scrapy finds it), so its first 4,096 characters are the
+    page's, and the redirect is the same.
+    """
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        if not isinstance(response, HtmlResponse) or len(response.body) <= META_REFRESH_BYTES:
+            return super().process_response(request, response)
+        head = response.replace(body=response.body[:META_REFRESH_BYTES],
+                                encoding=response.encoding)
+        redirected = super().process_response(request, head)
+        return response if redirected is head else redirected
 
 
 class BaseUrlMiddleware:

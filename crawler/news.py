@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import feedparser
 import scrapy
 from scrapy import signals
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from scrapy.link import Link
 from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.sitemap import Sitemap
@@ -88,6 +88,15 @@ def looks_binary(body: bytes) -> bool:
         return True
     controls = len(head) - len(head.translate(None, CONTROL_BYTES))
     return controls / len(head) > 0.05
+
+
+def is_text(response: Response) -> bool:
+    """A text response (HTML, XML, plain text), without decoding its body.
+
+    ``hasattr(response, "text")`` calls Scrapy's ``text`` property, which decodes the whole body
+    and keeps the copy on the response (~0.5 MiB a real page, ~0.3 ms of the crawl process).
+    """
+    return isinstance(response, TextResponse)
 
 
 def page_head(response: Response) -> str:
@@ -272,7 +281,7 @@ class NewsSpider(scrapy.Spider):
 
     # -- listings ---------------------------------------------------------------------------
     def parse_listing(self, response: Response) -> Iterable[scrapy.Request]:
-        if not hasattr(response, "text"):
+        if not is_text(response):
             self.reject("not-html", response.url, _content_type(response))
             return
         self.listing_pages += 1
@@ -411,7 +420,7 @@ class NewsSpider(scrapy.Spider):
     async def parse_article(self, response: Response) -> list[ArticleItem]:
         # A coroutine, not an async generator: Scrapy then counts the response as in work until
         # extraction is done, and stops downloading while too many pages wait (backpressure).
-        if not hasattr(response, "text"):
+        if not is_text(response):
             self.reject("not-html", response.url, _content_type(response))
             return []
         if looks_binary(response.body):

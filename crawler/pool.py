@@ -30,7 +30,7 @@ from typing import Any
 
 from crawler.children import deathsig_fits, die_with_crawl
 from crawler.extract import Article, FoundDate, Rejection, SourceHints, detect_language, extract
-from crawler.memory import release_free_heap
+from crawler.memory import WORKER_MMAP_THRESHOLD, release_free_heap, tune_allocator
 
 IN_FLIGHT_PER_WORKER = 2
 
@@ -51,6 +51,7 @@ def _init_worker(crawl_pid: int, deathsig: bool) -> None:
     die_with_crawl(crawl_pid, deathsig=deathsig)
     # Ctrl-C reaches the whole process group; only the crawl itself decides how to stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    tune_allocator(mmap_threshold=WORKER_MMAP_THRESHOLD)
     _warm_up()
 
 

@@ -59,6 +59,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.BaseUrlMiddleware": 950,
     # Keeps each response as received: above redirects (600) and decompression (590).
     "crawler.capture.CaptureMiddleware": 610,
+    # Meta refreshes read from the page's opening, not from a decoded copy of all of it.
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.HeadMetaRefreshMiddleware": 580,
 }
 SPIDER_MIDDLEWARES = {
     # Pagination spends no depth; CRESCENT_MAX_LISTING_PAGES bounds it (crawler.middlewares).

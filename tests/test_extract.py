@@ -161,3 +161,36 @@ def test_clean_title_strips_site_suffix_and_quotes():
 ])
 def test_detect_language_keeps_neighbours_apart(text, expected):
     assert detect_language(text)[0] == expected
+
+
+def test_trafilatura_parser_gives_lxml_html_element_classes():
+    """The C lookup crescent sets on trafilatura's parser gives lxml.html's own classes."""
+    from lxml import html as lxml_html
+    from trafilatura.utils import HTML_PARSER
+
+    markup = ("<html><head><title>t</title></head><body><form><label>n</label><input name=a>"
+              "<select><option>1</option></select><textarea>x</textarea></form>"
+              "<p>a &amp; <b>b</b></p><fb:like></fb:like></body></html>")
+    reference = lxml_html.HTMLParser(collect_ids=False, default_doctype=False,
+                                     remove_comments=True, remove_pis=True)
+    ours = [type(e) for e in lxml_html.fromstring(markup, parser=HTML_PARSER).iter()]
+    theirs = [type(e) for e in lxml_html.fromstring(markup, parser=reference).iter()]
+    assert ours == theirs
+    assert lxml_html.InputElement in ours and lxml_html.FormElement in ours
+
+
+def test_document_order_is_read_along_the_ancestors():
+    from itertools import product
+
+    from lxml import html as lxml_html
+
+    from crawler.extract import _comes_before
+
+    tree = lxml_html.fromstring("<html><body><div><h1>a</h1><p>b<i>c</i></p></div><section>"
+                                "<p>d</p><ul><li>e</li><li>f</li></ul></section></body></html>")
+    order = list(tree.iter())
+    for first, second in product(order, repeat=2):
+        assert _comes_before(first, second) == (order.index(first) < order.index(second))
+    dropped = tree.find(".//section")
+    dropped.drop_tree()
+    assert not _comes_before(tree.find(".//h1"), dropped.find(".//li"))

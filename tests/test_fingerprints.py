@@ -241,3 +241,22 @@ def test_extend_matches_one_by_one_adds():
                 [r[2] for r in rows], [r[3] for r in rows])
     assert [one.fingerprint_of(i) for i in range(8)] == [many.fingerprint_of(i) for i in range(8)]
     assert many.positions == one.positions
+
+
+@pytest.mark.parametrize("text", [
+    "", "one", "two words", "Kızılay'ın gönüllüleri İstanbul'da",
+    "Национальное общество Красного Полумесяца Туркменистана провело семинар " * 40,
+    " ".join(f"word{n % 97} другое{n % 13}" for n in range(3_000)),
+    "The same sentence again. " * 300 + "A footer added by an agency.",
+])
+def test_fingerprint_is_the_simhash_packages_value(text):
+    import re
+
+    from simhash import Simhash
+
+    from archive.dedupe import SHINGLE_WORDS, fingerprint
+
+    words = re.findall(r"\w+", text.casefold())
+    shingles = [" ".join(words[i: i + SHINGLE_WORDS])
+                for i in range(max(1, len(words) - SHINGLE_WORDS + 1))]
+    assert fingerprint(text) == f"{Simhash(shingles).value:016x}"

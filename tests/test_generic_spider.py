@@ -82,3 +82,36 @@ def test_feed_links_are_read_from_the_head_without_parsing_the_page():
             '<link rel="alternate stylesheet" type="text/css" href="/alt.css"></head>')
     assert feed_links(head) == ["/rss?a=1&b=2", "/atom.xml", "/feed.json"]
     assert feed_links("<p>no links</p>") == []
+
+
+def test_a_page_is_told_text_without_decoding_its_body():
+    from scrapy.http import HtmlResponse, Response, TextResponse
+
+    from crawler.news import is_text
+
+    page = HtmlResponse("https://x.org/a", body=b"<html><body><p>caf\xc3\xa9</p></body></html>",
+                        encoding="utf-8")
+    assert is_text(page) and is_text(TextResponse("https://x.org/t", body=b"plain"))
+    assert not is_text(Response("https://x.org/f.pdf", body=b"%PDF-1.7"))
+    assert page._cached_ubody is None  # Scrapy's decoded copy of the body was never made
+
+
+def test_a_meta_refresh_is_read_without_decoding_the_whole_page():
+    from scrapy.http import HtmlResponse, Request
+    from scrapy.utils.test import get_crawler
+
+    from crawler.middlewares import META_REFRESH_BYTES, HeadMetaRefreshMiddleware
+
+    middleware = HeadMetaRefreshMiddleware.from_crawler(get_crawler())
+    filler = "<p>Kızılay’ın gönüllüleri, Красный Полумесяц</p>" * (META_REFRESH_BYTES // 40)
+    refresh = '<meta http-equiv="refresh" content="0; url=/moved/here">'
+    for head, moved in ((refresh, True), ("", False)):
+        body = f"<html><head><meta charset='utf-8'>{head}</head><body>{filler}</body></html>"
+        request = Request("https://x.org/a")
+        page = HtmlResponse("https://x.org/a", body=body.encode(), request=request)
+        result = middleware.process_response(request, page)
+        if moved:
+            assert isinstance(result, Request) and result.url == "https://x.org/moved/here"
+        else:
+            assert result is page
+        assert page._cached_ubody is None  # Scrapy's decoded copy of the page was never made
