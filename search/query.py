@@ -23,7 +23,7 @@ from typing import Any
 from whoosh import query as wq
 from whoosh.qparser import AndGroup, MultifieldParser
 
-from search.analysis import WORD_PATTERN, field_language, word_terms
+from search.analysis import WORD_PATTERN, WordTerms, field_language, word_terms
 from search.engine import Engine, Filters, QueryError, open_engine
 from search.whoosh_engine import LANGUAGE_FIELDS, build_schema
 
@@ -320,13 +320,18 @@ class _Judged(dict):
 
     def __missing__(self, word: str) -> bool:
         terms = word_terms(word, self.lang)
+        # Most words match nothing and go through every test: no generator for an empty
+        # pattern list, no fold test without folds (a page judges ~430 words).
         found = (terms.stem in self.stems or terms.exact in self.exacts
                  or terms.name in self.names
-                 or (bool(self.folds) and not self.folds.isdisjoint(terms.fold))
-                 or any(pattern.match(terms.exact if kind == "exact" else terms.stem)
-                        for kind, pattern in self.patterns))
+                 or bool(self.folds and terms.fold and not self.folds.isdisjoint(terms.fold))
+                 or bool(self.patterns and self._pattern_matches(terms)))
         self[word] = found
         return found
+
+    def _pattern_matches(self, terms: WordTerms) -> bool:
+        return any(pattern.match(terms.exact if kind == "exact" else terms.stem)
+                   for kind, pattern in self.patterns)
 
 
 # A snippet is cut from the start of the text when it matches there: the words past this many
