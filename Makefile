@@ -56,10 +56,11 @@ bench-export: $(STAMP)
 bench-watch: $(STAMP)
 	$(BIN)/python -m benchmarks.watch
 
-# Copies of the evaluation pages (1,000 articles, read from $(EVAL) at run time), then the bare
+# Copies of the evaluation pages (1,000 articles, read from $(EVAL) at run time; crescent with
+# its index in Whoosh, then in tantivy), then the bare
 # replica pages (information: 8 KiB pages flatter no one's extractor).
 bench-crawl: $(BENCH_STAMP)
-	$(BIN)/python -m benchmarks.crawl --real $(EVAL) --articles 1000
+	$(BIN)/python -m benchmarks.crawl --real $(EVAL) --articles 1000 --with-tantivy
 	$(BIN)/python -m benchmarks.crawl --articles 2000 --no-stages
 
 # Crawls on many machines: 1, 2 and 4 workers on a site that answers after 300 ms (it starts
