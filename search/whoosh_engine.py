@@ -5,7 +5,7 @@ spent tens to hundreds of milliseconds per query on a 100,000-article archive:
 
 - Filters by language, source and date never go through Whoosh's range queries: the day,
   language and source of every document are read once per opened index from its columns, and a
-  filter becomes a set of document numbers cut from a day-sorted array with bisect.
+  filter becomes a boolean per document number, compared on those columns as arrays.
 - Postings are written by ``CompactCodec``: Whoosh's block layout, but a block's document numbers
   and frequencies are flat arrays compressed apart from the positions (Whoosh pickled all three
   together, so every query unpickled positions it never used), and positions are arrays too.
@@ -133,6 +133,14 @@ def _from_little(typecode: str, data: bytes) -> array:
     return values
 
 
+def _ids_and_weights(data: bytes, start: int, compression: int) -> tuple[int, bytes]:
+    """The weights kind and the ids+weights part (decompressed) of a compact block's data,
+    which begins at ``start`` of ``data``."""
+    kind, size = _BLOCK_HEAD.unpack_from(data, start)
+    main = data[start + _BLOCK_HEAD.size:start + _BLOCK_HEAD.size + size]
+    return kind, zlib.decompress(main) if compression else main
+
+
 class CompactPositions(Positions):
     """Whoosh's positions format with the positions as a flat array instead of a pickled list
     of deltas: a phrase query decodes them for every document holding all its words, and
@@ -210,11 +218,7 @@ class CompactLeafMatcher(W3LeafMatcher):
     def _read_ids(self) -> None:
         if self._data is None:
             self._read_data()
-        kind, size = _BLOCK_HEAD.unpack_from(self._data)
-        start = _BLOCK_HEAD.size
-        main = self._data[start:start + size]
-        if self._compression:
-            main = zlib.decompress(main)
+        kind, main = _ids_and_weights(self._data, 0, self._compression)
         count = self._blocklength
         self._ids = _from_little("I", main[:4 * count])
         if kind == _ALL_ONES:
@@ -323,10 +327,7 @@ class _Columns:
         self.days: list[int] = list(reader.column_reader("day"))
         self.languages: list[str] = list(reader.column_reader("language"))
         self.sources: list[str] = list(reader.column_reader("source"))
-        order = sorted(range(len(self.days)), key=self.days.__getitem__)
-        self.sorted_days = [self.days[n] for n in order]
-        self.by_day = order
-        self._sets: dict[tuple[str, str], frozenset[int]] = {}
+        self.day_array = np.array(self.days, dtype=np.int64)
         self._day_keys: dict[tuple[str, bool], tuple[np.ndarray, list[int], list[str]]] = {}
         self._arrays: dict[str, tuple[np.ndarray, list[str]]] = {}
 
@@ -352,7 +353,7 @@ class _Columns:
         cache = (split, month_only)
         if cache not in self._day_keys:
             codes, values = self._coded("source" if split == "source" else "language")
-            days = np.array(self.days, dtype=np.int64)
+            days = self.day_array
             if month_only:
                 days = days // 100 * 100 + 1
             distinct, day_codes = np.unique(days, return_inverse=True)
@@ -367,20 +368,12 @@ class _Columns:
                         for key, count in zip(present.tolist(), tally[present].tolist(),
                                               strict=True)})
 
-    def docs_with(self, column: str, value: str) -> frozenset[int]:
-        key = (column, value)
-        if key not in self._sets:
-            values = self.languages if column == "language" else self.sources
-            self._sets[key] = frozenset(n for n, v in enumerate(values) if v == value)
-        return self._sets[key]
-
     def _coded(self, column: str) -> tuple[np.ndarray, list[str]]:
         """A column (language, source, month) as one small integer per document, and the
         values they stand for."""
         if column not in self._arrays:
             if column == "month":
-                months, codes = np.unique(np.array(self.days, dtype=np.int64) // 100,
-                                          return_inverse=True)
+                months, codes = np.unique(self.day_array // 100, return_inverse=True)
                 self._arrays[column] = (codes.reshape(-1).astype(np.int32),
                                         [_month(month * 100) for month in months.tolist()])
                 return self._arrays[column]
@@ -392,7 +385,8 @@ class _Columns:
         return self._arrays[column]
 
     def allowed_mask(self, filters: Filters) -> np.ndarray | None:
-        """``allowed`` as a boolean per document number (None: all), computed on arrays."""
+        """The document numbers the filters let through, as a boolean per document number
+        (None: all)."""
         mask: np.ndarray | None = None
         for column, wanted in (("language", filters.languages), ("source", filters.sources)):
             if wanted:
@@ -401,32 +395,14 @@ class _Columns:
                 mask = keep if mask is None else mask & keep
         days = filters.day_range()
         if days:
-            if "day" not in self._arrays:
-                self._arrays["day"] = (np.array(self.days, dtype=np.int64), [])
-            day = self._arrays["day"][0]
-            keep = (day >= days[0]) & (day <= days[1])
+            keep = (self.day_array >= days[0]) & (self.day_array <= days[1])
             mask = keep if mask is None else mask & keep
         return mask
 
     def allowed(self, filters: Filters) -> set[int] | None:
-        """The document numbers the filters let through (None: all)."""
-        sets: list[Any] = []
-        if filters.languages:
-            sets.append(set().union(*(self.docs_with("language", v) for v in filters.languages)))
-        if filters.sources:
-            sets.append(set().union(*(self.docs_with("source", v) for v in filters.sources)))
-        days = filters.day_range()
-        if days:
-            lo = bisect.bisect_left(self.sorted_days, days[0])
-            hi = bisect.bisect_right(self.sorted_days, days[1])
-            sets.append(self.by_day[lo:hi])
-        if not sets:
-            return None
-        sets.sort(key=len)
-        allowed = set(sets[0])
-        for other in sets[1:]:
-            allowed.intersection_update(other)
-        return allowed
+        """``allowed_mask`` as a set, for the matching sets (None: all)."""
+        mask = self.allowed_mask(filters)
+        return None if mask is None else set(np.flatnonzero(mask).tolist())
 
 
 # --- query execution -------------------------------------------------------------------------
@@ -612,10 +588,7 @@ def _compact_postings(postfile: Any, start: int) -> tuple[np.ndarray, np.ndarray
         reader = BytesIO(block)
         count, _maxid, _maxweight, compression, _minlength, _maxlength = pickle_load(reader)
         head = reader.tell()
-        kind, size = _BLOCK_HEAD.unpack_from(block, head)
-        main = block[head + _BLOCK_HEAD.size:head + _BLOCK_HEAD.size + size]
-        if compression:
-            main = zlib.decompress(main)
+        kind, main = _ids_and_weights(block, head, compression)
         ids.append(np.frombuffer(main, dtype="<u4", count=count))
         weights.append(np.ones(count, dtype=np.float32) if kind == _ALL_ONES else
                        np.frombuffer(main, dtype="<f4", count=count, offset=4 * count))
