@@ -1250,7 +1250,7 @@ def history(article_id: str, data_dir: Path) -> None:
     current = store.load(article_id)
     if current is None:
         raise click.ClickException(f"no article {article_id} in {data_dir}")
-    versions = [*store.versions(article_id), current]
+    versions = [*store.versions(article_id, current), current]
     out = console()
     out.print(f"[bold]{escape(current['title'])}[/] — {len(versions)} version(s)")
     previous = None

@@ -220,13 +220,16 @@ class ArchiveStore:
         path = self.path_of(article_id)
         return self.read(path) if path else None
 
-    def versions(self, article_id: str) -> list[dict[str, Any]]:
-        """Earlier versions of an article, oldest first (the current one not included)."""
+    def versions(self, article_id: str,
+                 current: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Earlier versions of an article, oldest first (the current one not included).
+        ``current``: its current record, when the caller has read it already."""
         path = self.path_of(article_id)
         if path is None:
             return []
         found = dict(_version_files(path.parent, article_id))
-        current = self.read(path)
+        if current is None:
+            current = self.read(path)
         if len(found) < int(current.get("version", 1)) - 1:
             # Some left in another month's folder (a move interrupted, or written before moves
             # took the versions along): looked for only when the chain has a gap.

@@ -121,7 +121,7 @@ class Service:
     def article(self, article_id: str) -> dict[str, Any]:
         """The record, its versions (oldest first) with word diffs, reprints, capture."""
         record = self.load(article_id)
-        versions = [*self.store.versions(article_id), record]
+        versions = [*self.store.versions(article_id, record), record]
         history = []
         previous = None
         for version in versions:
