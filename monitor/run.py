@@ -259,7 +259,7 @@ def _also(record: dict[str, Any]) -> dict[str, Any]:
 def _batch_for_watch(data_dir: Path, watch: Watch, state: State, matcher: Matcher,
                      window: list[journal.Entry]) -> tuple[list, list, list, int]:
     """A watch's alerts in one window of the journal: (new, folded, updated, looked at)."""
-    from search.query import SnippetMatcher, make_snippet
+    from search.snippets import SnippetMatcher, make_snippet
 
     archived_at: dict[str, str] = {}
     for entry in window:

@@ -31,8 +31,12 @@ from anyascii import anyascii
 from whoosh.analysis import Analyzer, Token
 
 # A word may carry a suffix after an apostrophe (Aslanov'un, Kızılay'ın, Türkiye’de).
-WORD_PATTERN = re.compile(r"\w+(?:['’ʼ`]\w+)*", re.UNICODE)
-APOSTROPHES = re.compile(r"['’ʼ`]")
+JOINERS = "['’ʼ`]"
+WORD_PATTERN = re.compile(rf"\w+(?:{JOINERS}\w+)*", re.UNICODE)
+# WORD_PATTERN where a scan from the text's start would begin a word: not inside one, nor after
+# a word and its apostrophe (``ın`` in ``Kızılay'ın`` is no word of its own).
+WORD_AT = re.compile(rf"(?<!\w)(?<!\w{JOINERS})" + WORD_PATTERN.pattern, re.UNICODE)
+APOSTROPHES = re.compile(JOINERS)
 SNOWBALL = {"en": "english", "ru": "russian", "tr": "turkish"}
 ANALYZED_LANGUAGES = tuple(SNOWBALL)  # each has its own fields; others share "xx"
 KINDS = ("stem", "fold", "name", "exact")

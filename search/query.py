@@ -11,7 +11,6 @@ they look the same on both engines.
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -23,15 +22,14 @@ from typing import Any
 from whoosh import query as wq
 from whoosh.qparser import AndGroup, MultifieldParser
 
-from search.analysis import WORD_PATTERN, WordTerms, field_language, word_terms
 from search.engine import Engine, Filters, QueryError, open_engine
+from search.snippets import MATCH_END, MATCH_START, SnippetMatcher, archived_snippet
 from search.whoosh_engine import LANGUAGE_FIELDS, build_schema
 
-__all__ = ["Filters", "Hit", "QueryError", "Results", "facets", "parse_query", "search",
-           "timeline"]
+__all__ = ["MATCH_END", "MATCH_START", "Filters", "Hit", "QueryError", "Results", "facets",
+           "parse_query", "search", "timeline"]
 
 MAX_LIMIT = 1_000
-MATCH_START, MATCH_END = "\x02", "\x03"  # marks around matched words in a snippet
 TITLE_FIELDS = tuple(f"title_{lang}" for lang in LANGUAGE_FIELDS)
 TEXT_FIELDS = tuple(f"text_{lang}" for lang in LANGUAGE_FIELDS)
 # Ranking: a title match counts double; an ASCII-folded or cross-script match counts less than
@@ -44,7 +42,6 @@ QUERYABLE_FIELDS = frozenset({"title", "text", "source", "language", "month", "i
 FIELD_PREFIX = re.compile(r'(?:^|[\s(])([A-Za-z_]\w*):')
 PERIODS = ("month", "week", "day")
 SPLITS = ("language", "source")
-SNIPPET_CHARS, SNIPPET_SURROUND, SNIPPET_FRAGMENTS = 240, 60, 2
 
 
 @dataclass
@@ -169,7 +166,8 @@ def search(
         hits.append(Hit(
             id=stored.id, url=stored.url, source=stored.source, language=stored.language,
             title=stored.title, published=_iso_day(stored.day), score=stored.score,
-            snippet=_snippet(data_dir, stored.path, stored.language, matcher) if matcher else ""))
+            snippet=archived_snippet(data_dir, stored.path, stored.language, matcher)
+            if matcher else ""))
     return Results(total=result.total, page=page, hits=hits, engine=chosen.name, facets=counts)
 
 
@@ -244,176 +242,3 @@ def timeline(data_dir: Path, queries: dict[str, str], filters: Filters | None = 
 
 def _iso_day(day: int) -> str:
     return f"{day // 10000:04d}-{day // 100 % 100:02d}-{day % 100:02d}"
-
-
-# --- snippets --------------------------------------------------------------------------------
-class SnippetMatcher:
-    """Which words of an article a query matched, by the same analysis the index used."""
-
-    def __init__(self, query: wq.Query) -> None:
-        self.stems: dict[str, set[str]] = {}
-        self.folds: set[str] = set()
-        self.names: set[str] = set()
-        self.exacts: set[str] = set()
-        self.patterns: list[tuple[str, re.Pattern[str]]] = []
-        self._collect(query)
-        # A pattern reaches every language's field (eight times the same): each tried once.
-        self.patterns = list(dict.fromkeys(self.patterns))
-        # Article words repeat (and the ten hits of a page share most of them): each distinct
-        # (word, language) is judged once per query.
-        self._seen: dict[str, _Judged] = {}
-
-    def _collect(self, q: wq.Query) -> None:
-        if isinstance(q, wq.Not):
-            return
-        if isinstance(q, wq.AndNot):
-            self._collect(q.a)
-            return
-        if isinstance(q, wq.Term | wq.Phrase | wq.Prefix | wq.Wildcard):
-            texts = q.words if isinstance(q, wq.Phrase) else [q.text]
-            kind, lang = _field_kind(q.fieldname)
-            if kind is None:
-                return
-            if isinstance(q, wq.Prefix | wq.Wildcard):
-                pattern = q.text + ("*" if isinstance(q, wq.Prefix) else "")
-                regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c)
-                                for c in pattern)
-                self.patterns.append((kind, re.compile(regex + "$")))
-                return
-            target = {"fold": self.folds, "name": self.names, "exact": self.exacts}.get(kind)
-            if target is None:
-                target = self.stems.setdefault(lang, set())
-            target.update(texts)
-            return
-        for sub in getattr(q, "subqueries", ()) or ([q.child] if hasattr(q, "child") else []):
-            self._collect(sub)
-
-    def matches(self, word: str, lang: str) -> bool:
-        return self.judged(lang)[word]
-
-    def judged(self, lang: str) -> _Judged:
-        """Whether each word of an article in ``lang`` matched: ``judged[word]``, a plain dict
-        look-up once a word was judged (the snippet loop asks once a word of the text)."""
-        judged = self._seen.get(lang)
-        if judged is None:
-            judged = self._seen[lang] = _Judged(self, lang)
-        return judged
-
-
-def _field_kind(fieldname: str) -> tuple[str | None, str]:
-    if fieldname.startswith(("title_", "text_")):
-        return "stem", fieldname.split("_", 1)[1]
-    return {"fold": ("fold", "tr"), "names": ("name", ""), "exact": ("exact", "")}.get(
-        fieldname, (None, ""))
-
-
-class _Judged(dict):
-    """word → matched?, for one language, each word judged on first sight (a search page
-    judges ~600 distinct words; the matcher's sets are held here, read once a word)."""
-
-    def __init__(self, matcher: SnippetMatcher, lang: str) -> None:
-        super().__init__()
-        self.lang = lang
-        self.stems = matcher.stems.get(lang, frozenset())
-        self.folds, self.names, self.exacts = matcher.folds, matcher.names, matcher.exacts
-        self.patterns = matcher.patterns
-
-    def __missing__(self, word: str) -> bool:
-        terms = word_terms(word, self.lang)
-        # Most words match nothing and go through every test: no generator for an empty
-        # pattern list, no fold test without folds (a page judges ~430 words).
-        found = (terms.stem in self.stems or terms.exact in self.exacts
-                 or terms.name in self.names
-                 or bool(self.folds and terms.fold and not self.folds.isdisjoint(terms.fold))
-                 or bool(self.patterns and self._pattern_matches(terms)))
-        self[word] = found
-        return found
-
-    def _pattern_matches(self, terms: WordTerms) -> bool:
-        return any(pattern.match(terms.exact if kind == "exact" else terms.stem)
-                   for kind, pattern in self.patterns)
-
-
-# A snippet is cut from the start of the text when it matches there: the words past this many
-# characters (and past the fragment a match there opens) are not read. A longer article whose
-# first match lies deeper is read on to that match, so it is still marked.
-SNIPPET_SCAN_CHARS = 4000
-SNIPPET_FALLBACK_WORDS = 40
-_SPACE = re.compile(r"\s")
-
-
-def make_snippet(text: str, language: str, matcher: SnippetMatcher) -> str:
-    """Up to two fragments of ``text`` around the matched words, matches marked.
-
-    The fragments with the most matches are taken from the first ``SNIPPET_SCAN_CHARS``
-    characters that hold a match, not from the whole text: the same snippet for a text of that
-    length, a bounded cost for a long one (each word of a text is a regex match and a look-up).
-    """
-    judged = matcher.judged(field_language(language))
-    words = WORD_PATTERN.finditer
-    cut = _word_end(text, SNIPPET_SCAN_CHARS)  # no word holds a space: none is cut in two
-    spans = [m.span() for m in words(text, 0, cut) if judged[m[0]]]
-    if cut < len(text):
-        if not spans:  # the first match lies deeper: read on to it
-            first = next((m.span() for m in words(text, cut) if judged[m[0]]), None)
-            spans = [first] if first else []
-        if spans:  # and on to where its fragment may end
-            spans += [m.span() for m in words(text, max(cut, spans[-1][1]),
-                                              _word_end(text, spans[-1][0] + SNIPPET_CHARS))
-                      if judged[m[0]]]
-    if not spans:
-        return _opening(text)
-    fragments: list[list[Any]] = []
-    for start, end in spans:
-        if fragments and end - fragments[-1][0] <= SNIPPET_CHARS - 2 * SNIPPET_SURROUND:
-            fragments[-1][1] = end
-            fragments[-1][2].append((start, end))
-        else:
-            fragments.append([start, end, [(start, end)]])
-    best = sorted(fragments, key=lambda f: -len(f[2]))[:SNIPPET_FRAGMENTS]
-    pieces = []
-    for start, end, marks in sorted(best, key=lambda f: f[0]):
-        left = max(0, start - SNIPPET_SURROUND)
-        right = min(len(text), end + SNIPPET_SURROUND)
-        if left > 0:  # start and end on word boundaries
-            space = text.find(" ", left, start)
-            left = space + 1 if space != -1 else left
-        if right < len(text):
-            space = text.rfind(" ", end, right)
-            right = space if space != -1 else right
-        out, cursor = [], left
-        for mark_start, mark_end in marks:
-            out.append(text[cursor:mark_start])
-            out.append(f"{MATCH_START}{text[mark_start:mark_end]}{MATCH_END}")
-            cursor = mark_end
-        out.append(text[cursor:right])
-        pieces.append("".join(out))
-    return " ".join(" … ".join(pieces).split())
-
-
-def _word_end(text: str, at: int) -> int:
-    """The first whitespace at or after ``at`` (or the text's end)."""
-    if at >= len(text):
-        return len(text)
-    found = _SPACE.search(text, at)
-    return found.start() if found else len(text)
-
-
-def _opening(text: str) -> str:
-    """The first words of a text that matched nowhere (the match was in its title)."""
-    size = 600
-    while size < len(text):
-        # More words than kept: the last kept word is whole (the cut fell after it).
-        words = text[:size].split()
-        if len(words) > SNIPPET_FALLBACK_WORDS:
-            return " ".join(words[:SNIPPET_FALLBACK_WORDS])
-        size *= 4
-    return " ".join(text.split()[:SNIPPET_FALLBACK_WORDS])
-
-
-def _snippet(data_dir: Path, path: str, language: str, matcher: SnippetMatcher) -> str:
-    try:
-        record = json.loads((data_dir / "archive" / path).read_text("utf-8"))
-    except (OSError, ValueError):
-        return ""
-    return make_snippet(record["text"], language, matcher)

@@ -126,7 +126,8 @@ def test_snippets_mark_matches_and_escape_html(data_dir):
 
 
 def test_a_wildcard_marks_the_words_it_matches_in_the_snippet():
-    from search.query import SnippetMatcher, make_snippet, parse_query
+    from search.query import parse_query
+    from search.snippets import SnippetMatcher, make_snippet
 
     text = "Türk Kızılay'ın gönüllüleri Kızılcahamam'da toplandı; kızak yarışı yapıldı."
     snippet = make_snippet(text, "tr", SnippetMatcher(parse_query("Kızıl*")))
@@ -140,7 +141,8 @@ def _filler(words: int) -> str:
 
 def test_a_match_deep_in_a_long_text_is_still_marked():
     """The snippet reads a bounded start of the text, and on to the first match past it."""
-    from search.query import SNIPPET_SCAN_CHARS, SnippetMatcher, make_snippet, parse_query
+    from search.query import parse_query
+    from search.snippets import SNIPPET_SCAN_CHARS, SnippetMatcher, make_snippet
 
     matcher = SnippetMatcher(parse_query("Kızılay"))
     deep = _filler(3_000) + " Türk Kızılay'ın başkanı geldi. " + _filler(3_000)
@@ -157,7 +159,8 @@ def test_a_match_deep_in_a_long_text_is_still_marked():
 
 def test_snippets_of_texts_within_the_scanned_part_are_cut_from_the_whole_text():
     """Up to SNIPPET_SCAN_CHARS, the best two fragments of the whole text, as before."""
-    from search.query import SNIPPET_SCAN_CHARS, SnippetMatcher, make_snippet, parse_query
+    from search.query import parse_query
+    from search.snippets import SNIPPET_SCAN_CHARS, SnippetMatcher, make_snippet
 
     matcher = SnippetMatcher(parse_query("Kızılay OR yardım"))
     text = (_filler(60) + " Kızılay " + _filler(200) + " Kızılay yardım Kızılay "
@@ -166,6 +169,56 @@ def test_snippets_of_texts_within_the_scanned_part_are_cut_from_the_whole_text()
     snippet = make_snippet(text, "tr", matcher)
     assert "\x02Kızılay\x03 \x02yardım\x03 \x02Kızılay\x03" in snippet
     assert snippet.count("\x02") >= 4 and " … " in snippet
+
+
+def _judged_one_by_one(text: str, lang: str, matcher) -> list[tuple[int, int]]:
+    """The spans a scan of every word, each judged on its own, finds: what the vocabulary's
+    set operations and the search for each matched word must agree with."""
+    from search.analysis import WORD_PATTERN
+    from search.snippets import _Judged
+
+    judged = _Judged(matcher, lang)
+    return [m.span() for m in WORD_PATTERN.finditer(text) if judged[m[0]]]
+
+
+@pytest.mark.parametrize("vocabulary_words", [20_000, 7])
+def test_matched_words_found_by_the_vocabulary_are_the_words_judged_one_by_one(
+        monkeypatch, vocabulary_words):
+    """Words inside longer words, after an apostrophe, next to punctuation, in three scripts
+    and cases; with a vocabulary so small it starts again on nearly every text."""
+    import random
+
+    import search.snippets as snippets
+    from search.query import parse_query
+
+    monkeypatch.setattr(snippets, "VOCABULARY_WORDS", vocabulary_words)
+    monkeypatch.setattr(snippets, "_VOCABULARIES", {})
+    pieces = ["Kızılay", "kızılay", "Kızılay'ın", "KIZILAY", "ay", "Kızılaylar", "yardım",
+              "yardımı", "ve", "devlet", "Aslanov", "Асланова", "Красного", "красный",
+              "Полумесяца", "Red", "Crescent", "red", "Cross", "crossing", "'", "’", "`", "-",
+              ".", ",", "«", "»", "_", "2025", "Ashgabat", "Ашхабад", "Aşkabat", "askabat",
+              "'ay", "’ve", "'red"]
+    rng = random.Random(7)
+    queries = ["Kızılay", "ay", "ve", "Aslanov", "Красного Полумесяца", "red OR cross",
+               "askabat", "Ashgabat", '"Red Crescent"', "yardım OR devlet", "title:ve"]
+    for _ in range(300):
+        text = "".join(rng.choice(pieces) + rng.choice(["", " ", " ", "  ", "\n"])
+                       for _ in range(rng.randrange(1, 40)))
+        lang = rng.choice(["tr", "ru", "en"])
+        for query in rng.sample(queries, 3):
+            matcher = snippets.SnippetMatcher(parse_query(query))
+            assert snippets.matched_spans(text, 0, len(text), matcher, lang) == \
+                _judged_one_by_one(text, lang, matcher), (query, lang, text)
+
+
+def test_a_query_word_inside_a_longer_word_is_not_marked():
+    from search.query import parse_query
+    from search.snippets import SnippetMatcher, make_snippet
+
+    snippet = make_snippet("Devlet ve halk, kervan ve Kızılay'ın ekipleri.", "tr",
+                           SnippetMatcher(parse_query("ve")))
+    assert snippet.count("\x02") == 2 and "\x02ve\x03 halk" in snippet
+    assert "Dev\x02" not in snippet and "ker\x02" not in snippet
 
 
 @pytest.mark.parametrize("query", ['"unclosed', "nosuchfield:x", "(Kızılay OR Aslanov"])
