@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -72,6 +73,7 @@ def lang_attr(code: Any) -> str:
     return code if isinstance(code, str) and LANG_RE.match(code) else ""
 
 
+@lru_cache(maxsize=1024)  # a search page links ~36 months
 def month_end(month: str) -> str:
     """``2025-02`` → ``2025-02-28``: the last day of a month facet's range."""
     import calendar

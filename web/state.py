@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from archive.store import ID_RE, SOURCE_RE
 from search import Filters
@@ -20,6 +20,9 @@ PER_PAGE = 10
 MAX_QUERIES = 5
 SORTS = ("relevance", "date")
 LANGUAGE_RE = re.compile(r"^[a-z]{2}$")
+# What URL-encoding leaves as it is: such a value (a date, a page, a language, most source
+# names) is written without quote_plus (a search page writes ~50 links to itself).
+PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.~-]*\Z")
 
 
 class BadInput(ValueError):
@@ -64,17 +67,23 @@ class Selection:
     def _encoded(self) -> dict[str, str]:
         """Each parameter of this selection URL-encoded, once: a search page links to itself
         with one change ~50 times (facets, pages, exports), each encoding all of them."""
-        return {name: urlencode(_pairs(name, value)) for name, value in self._values().items()}
+        return {name: _encode(_pairs(name, value)) for name, value in self._values().items()}
 
     def url(self, path: str = "/", **changes: Any) -> str:
         """``path`` with ``params(**changes)`` as its query string."""
         encoded = self._encoded
-        pieces = [urlencode(_pairs(name, changes[name])) if name in changes else
+        pieces = [_encode(_pairs(name, changes[name])) if name in changes else
                   "" if name == "page" else encoded[name] for name in encoded]
-        pieces += [urlencode(_pairs(name, value)) for name, value in changes.items()
+        pieces += [_encode(_pairs(name, value)) for name, value in changes.items()
                    if name not in encoded]
         query = "&".join(piece for piece in pieces if piece)
         return f"{path}?{query}" if query else path
+
+
+def _encode(pairs: list[tuple[str, str]]) -> str:
+    """``urlencode(pairs)`` (the names are plain words)."""
+    return "&".join(f"{name}={value if PLAIN_VALUE.match(value) else quote_plus(value)}"
+                    for name, value in pairs)
 
 
 def _pairs(name: str, value: Any) -> list[tuple[str, str]]:
