@@ -221,6 +221,28 @@ def test_a_query_word_inside_a_longer_word_is_not_marked():
     assert "Dev\x02" not in snippet and "ker\x02" not in snippet
 
 
+@pytest.mark.parametrize("exact", [False, True])
+def test_a_query_of_plain_words_gets_the_tree_the_parser_makes(exact):
+    """The search box's usual query skips Whoosh's parser: the same tree, boosts and all."""
+    import random
+
+    from search.query import _parser, _plain_words_query, expand_aliases
+
+    words = ["Kızılay", "kizilay", "KIZILAY", "İstanbul", "ıslak", "Aslanov", "Асланова",
+             "Красного", "Полумесяца", "ЁЛКА", "Red", "crescent", "volunteers", "2025", "a_b",
+             "Straße", "ﬁnance", "ve", "and", "or", "not", "Ashgabat", "Aşkabat", "x²"]
+    rng = random.Random(11)
+    queries = words + [" ".join(rng.sample(words, rng.randrange(2, 6))) for _ in range(200)]
+    for query in queries:
+        built = _plain_words_query(query, exact)
+        assert built is not None, query
+        parsed = _parser(exact).parse(expand_aliases(query, exact)).normalize()
+        assert built == parsed and repr(built) == repr(parsed), query
+    for other in ["Kızılay AND Aslanov", "NOT Red", "Kızıl*", '"Red Crescent"', "title:Red",
+                  "Kızılay'ın", "Red-Cross", "(Red)", "Red^2", "x TO y", "source:anadolu"]:
+        assert _plain_words_query(other, exact) is None, other
+
+
 @pytest.mark.parametrize("query", ['"unclosed', "nosuchfield:x", "(Kızılay OR Aslanov"])
 def test_bad_queries_raise_query_error(data_dir, query):
     with pytest.raises(QueryError):
