@@ -271,7 +271,8 @@ def timeline(data_dir: Path, queries: dict[str, str], filters: Filters | None = 
                                   month_only=by == "month")
         for (day, value), count in found.items():
             period = periods.get(day) or periods.setdefault(day, period_of(day, by))
-            counts[(period, name, value)] += count
+            key = (period, name, value)
+            counts[key] = counts.get(key, 0) + count  # not +=: Counter's __missing__ is Python
     values = sorted({value for _p, _n, value in counts})
     return Timeline(by=by, names=list(queries), languages=values, counts=counts, split=split)
 
