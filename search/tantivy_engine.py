@@ -32,6 +32,7 @@ TEXT_FIELDS = (*(f"{part}_{lang}" for lang in LANGUAGE_FIELDS for part in ("titl
 KEYWORD_FIELDS = ("id", "url", "source", "language", "month")
 WRITER_HEAP = 256_000_000
 MAX_TERMS_AGG = 65_000
+FACETS = ("source", "language", "month")  # what a search page counts its matches by
 _NULL = type(wq.NullQuery)
 
 
@@ -192,9 +193,24 @@ class TantivyEngine(Engine):
         if not self.exists():
             return Page(0, [])
         searcher = self.searcher()
-        if sort == "date":
-            return self._by_date(searcher, query, filters, limit=limit, page=page)
+        return self._page(searcher, self._filtered(query, filters), query, filters,
+                          limit=limit, page=page, sort=sort)
+
+    def search_with_facets(self, query: wq.Query, filters: Filters, *, limit: int, page: int,
+                           sort: str) -> tuple[Page, dict[str, Counter]]:
+        # One translation of the query and one searcher for both answers.
+        if not self.exists():
+            return Page(0, []), {name: Counter() for name in FACETS}
+        searcher = self.searcher()
         q = self._filtered(query, filters)
+        return (self._page(searcher, q, query, filters, limit=limit, page=page, sort=sort),
+                self._facet_counts(searcher, q))
+
+    def _page(self, searcher: tantivy.Searcher, q: tantivy.Query, query: wq.Query,
+              filters: Filters, *, limit: int, page: int, sort: str) -> Page:
+        """A page of ``q`` (``query`` under ``filters``, translated)."""
+        if sort == "date":
+            return self._by_date(searcher, q, query, filters, limit=limit, page=page)
         result = searcher.search(q, limit=limit, offset=(page - 1) * limit, count=True)
         last = max(1, ceil(result.count / limit))
         if page > last:  # a page past the last shows the last page, as the Whoosh engine does
@@ -202,15 +218,14 @@ class TantivyEngine(Engine):
         return Page(result.count, [_stored(searcher.doc(address), float(score))
                                    for score, address in result.hits])
 
-    def _by_date(self, searcher: tantivy.Searcher, query: wq.Query, filters: Filters, *,
-                 limit: int, page: int) -> Page:
+    def _by_date(self, searcher: tantivy.Searcher, q: tantivy.Query, query: wq.Query,
+                 filters: Filters, *, limit: int, page: int) -> Page:
         """Newest first, articles of the same day by id: the order the Whoosh engine gives.
 
         tantivy orders ties on the day by document address, which differs between engines and
         changes with merges; the documents of the window's last day are all fetched (by day
         range), so that the ties are cut by id wherever the window ends.
         """
-        q = self._filtered(query, filters)
         result = searcher.search(q, limit=page * limit, order_by_field="day",
                                  order=tantivy.Order.Desc, count=True)
         total = result.count
@@ -232,11 +247,14 @@ class TantivyEngine(Engine):
         return Page(total, [_stored(doc, None) for doc in docs[(page - 1) * limit:window]])
 
     def facets(self, query: wq.Query, filters: Filters) -> dict[str, Counter]:
-        counts: dict[str, Counter] = {name: Counter() for name in ("source", "language", "month")}
         if not self.exists():
-            return counts
+            return {name: Counter() for name in FACETS}
+        return self._facet_counts(self.searcher(), self._filtered(query, filters))
+
+    def _facet_counts(self, searcher: tantivy.Searcher, q: tantivy.Query) -> dict[str, Counter]:
+        counts: dict[str, Counter] = {name: Counter() for name in FACETS}
         agg = {name: {"terms": {"field": name, "size": MAX_TERMS_AGG}} for name in counts}
-        result = self.searcher().aggregate(self._filtered(query, filters), agg)
+        result = searcher.aggregate(q, agg)
         for name in counts:
             for bucket in result[name]["buckets"]:
                 counts[name][bucket["key"]] = bucket["doc_count"]
