@@ -150,19 +150,28 @@ def _plain_words_query(text: str, exact: bool) -> wq.Query | None:
     if len(words) > MAX_PLAIN_WORDS or any(
             word in OPERATOR_WORDS or not PLAIN_WORD.fullmatch(word) for word in words):
         return None
-    schema = _parser(exact).schema
-    fields, boosts = QUERY_FIELDS[exact]
     groups = []
     for word in words:
         terms = []
-        for name in fields:
-            texts = list(schema[name].process_text(word, mode="query"))
+        analysed: dict[Any, list[str]] = {}  # title_ru and text_ru analyse a word alike
+        for name, analyzer, boost in _word_fields(exact):
+            texts = analysed.get(analyzer)
+            if texts is None:
+                texts = analysed[analyzer] = [t.text for t in analyzer(word, mode="query")]
             if len(texts) > 1:  # the parser would join them by the field's rule
                 return None
             if texts:
-                terms.append(wq.Term(name, texts[0], boost=boosts.get(name, 1.0)))
+                terms.append(wq.Term(name, texts[0], boost=boost))
         groups.append(wq.Or(terms))
     return wq.And(groups).normalize()
+
+
+@lru_cache(maxsize=2)
+def _word_fields(exact: bool) -> list[tuple[str, Any, float]]:
+    """(field, its analyzer, its boost) of each field an unfielded word is searched in."""
+    schema = _parser(exact).schema
+    fields, boosts = QUERY_FIELDS[exact]
+    return [(name, schema[name].analyzer, boosts.get(name, 1.0)) for name in fields]
 
 
 # --- searching -------------------------------------------------------------------------------
