@@ -4,6 +4,8 @@ The index fixture is built once per engine; the data directory's config.toml sel
 call below goes through the configured engine.
 """
 
+import time
+
 import pytest
 
 from archive.store import ArchiveStore
@@ -388,6 +390,38 @@ def test_search_with_facets_is_search_and_facets_apart(tmp_path, engine_name):
                 assert sum(counts["language"].values()) == found.total
                 checked += found.total > 0
     assert checked > 100
+
+
+@pytest.mark.parametrize("engine_name", ["whoosh", "tantivy"])
+def test_an_engine_kept_open_reads_what_another_writer_commits(tmp_path, engine_name):
+    """A server keeps its engine open while a crawl writes: every kind of read answers from
+    the latest commit (each query looks once, and its parts use what that look found)."""
+    from search.query import parse_query
+
+    documents = _synthetic_documents(120)
+    reading = open_engine(tmp_path, engine_name)
+    open_engine(tmp_path, engine_name).update(documents[:60])
+    everything = parse_query("*")
+    ids = [doc["id"] for doc in documents]
+
+    def answers() -> tuple[int, int, int, int, int]:
+        found, counts = reading.search_with_facets(everything, Filters(), limit=5, page=1,
+                                                   sort="date")
+        return (found.total, sum(counts["language"].values()),
+                sum(reading.facets(everything, Filters())["source"].values()),
+                sum(reading.day_counts(everything, Filters()).values()),
+                len(reading.present_ids(ids)))
+
+    assert answers() == (60,) * 5
+    writer = open_engine(tmp_path, engine_name)
+    writer.update(documents[60:])
+    if engine_name == "tantivy":
+        time.sleep(0.01)  # meta.json's mtime is the reader's sign of a commit
+    assert answers() == (120,) * 5
+    writer.delete(ids[:30])
+    if engine_name == "tantivy":
+        time.sleep(0.01)
+    assert answers() == (90,) * 5
 
 
 @pytest.mark.parametrize("engine_name", ["whoosh", "tantivy"])
