@@ -1215,9 +1215,13 @@ class WhooshEngine(Engine):
                 path=stored["path"], score=score))
         return Page(total, hits), matching
 
-    def _matching(self, query: Query, filters: Filters) -> set[int]:
+    def _matching(self, query: Query, filters: Filters) -> np.ndarray:
+        """Every live document ``query`` matches under ``filters``, as an array: the scoring
+        path's whole posting lists read into arrays beat the set path's block-by-block sets
+        even with the scores thrown away (bench one-word queries' counts over time 2.4-2.7 ->
+        1.7-1.9 ms)."""
         _searcher, columns, executor = self._parts()
-        return executor.docs(query, columns.allowed(filters))
+        return executor.ranked(query, columns.allowed_mask(filters))[0]
 
     def facets(self, query: Query, filters: Filters) -> dict[str, Counter]:
         if not self._readable():
