@@ -1,6 +1,7 @@
 """What keeps the web page fast (issue 14's targets, `make bench-web`) without changing what it
 shows: Nagle off on served connections; the coverage chart's bars and table rows written by
-web/chart.py exactly as the template loops wrote them, escaping included."""
+web/chart.py, and the search page's facet lists by web/app.py, exactly as the template loops
+wrote them, escaping included."""
 
 from __future__ import annotations
 
@@ -22,6 +23,23 @@ BARS_LOOP = """{% for bar in panel.bars %}
 ROWS_LOOP = """{% for row in table.rows() %}
 <tr data-period="{{ row.period }}" data-query="{{ row.query }}"><td>{{ row.period }}</td><td>{{ row.query }}</td>{% for column in table.languages %}<td class="n" data-column="{{ column }}">{{ row[column] }}</td>{% endfor %}<td class="n total">{{ row.total }}</td></tr>
 {% endfor %}"""  # noqa: E501
+FACETS_LOOP = """  {% set items = page.facets.get(name, {}).items() | list %}
+  {% if name == "month" %}{% set items = items | sort(reverse=true) %}{% endif %}
+  {% for value, count in items[:36] %}
+    <li>
+    {% if name == "source" %}
+      {% set active = value in sel.sources %}
+      <a href="{{ sel.url(source=(sel.sources | list) + [value]) if not active else sel.url(source=(sel.sources | reject('equalto', value) | list)) }}" data-value="{{ value }}" data-count="{{ count }}"{% if active %} class="active"{% endif %}>{{ value }}</a>
+    {% elif name == "language" %}
+      {% set active = value in sel.languages %}
+      <a href="{{ sel.url(lang=(sel.languages | list) + [value]) if not active else sel.url(lang=(sel.languages | reject('equalto', value) | list)) }}" data-value="{{ value }}" data-count="{{ count }}"{% if active %} class="active"{% endif %}>{{ value }}</a>
+    {% else %}
+      <a href="{{ sel.url(since=value ~ '-01', until=value | month_end) }}" data-value="{{ value }}" data-count="{{ count }}">{{ value }}</a>
+    {% endif %}
+      <span class="count">{{ count }}</span>
+    </li>
+  {% endfor %}
+"""  # noqa: E501
 HOSTILE = ['"><script>alert(1)</script>', "Kızılay'ın & <b>", "Aslanov", "a\"b'c", "x" * 40]
 
 
@@ -162,3 +180,27 @@ def test_the_load_board_says_when_another_worker_has_fewer_pages():
     finally:
         board.close()
     assert not path.exists()
+
+
+@pytest.mark.parametrize("chosen", [{}, {"sources": ("a&b",), "languages": ("tr", "ru")},
+                                    {"languages": ("en",), "query": 'x" <y>'}])
+def test_facet_lists_are_the_template_loops_markup(chosen):
+    from datetime import date
+
+    from web.app import facet_items
+    from web.state import Selection
+
+    sel = Selection(query=chosen.get("query", "Kızılay'ın"), since=date(2020, 1, 1),
+                    sources=chosen.get("sources", ()), languages=chosen.get("languages", ()))
+    facets = {"source": {name: 10 + i for i, name in enumerate([*HOSTILE, "a&b"])},
+              "language": {"tr": 9, "ru": 5, "en": 2, "<x>": 1},
+              "month": {f"20{year:02d}-{month:02d}": year * month for year in range(10, 14)
+                        for month in range(1, 13)}}
+    env = environment()
+    for name, counts in facets.items():
+        expected = env.from_string(FACETS_LOOP).render(
+            sel=sel, name=name, page={"facets": facets})
+        written = str(facet_items(sel, name, counts))
+        assert written == expected, name
+        assert "<script>" not in written and "<x>" not in written
+    assert written.count("<li>") == 36  # months: the newest 36 of 48
