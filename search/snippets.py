@@ -29,8 +29,8 @@ SNIPPET_CHARS, SNIPPET_SURROUND, SNIPPET_FRAGMENTS = 240, 60, 2
 # still marked.
 SNIPPET_SCAN_CHARS = 4000
 SNIPPET_FALLBACK_WORDS = 40
-# Words a language's vocabulary keeps before it starts again (~350 bytes a word with its
-# filings: ~7 MiB a language at most).
+# Words a language's vocabulary keeps before it starts again (~190 bytes a word with its
+# filings and the word itself: ~4 MiB a language at most).
 VOCABULARY_WORDS = 20_000
 _SPACE = re.compile(r"\s")
 
@@ -103,10 +103,11 @@ class _Vocabulary:
         self.lang = lang
         self.lock = threading.Lock()  # learn and look up as one: threads may cut snippets
         self.known: set[str] = set()
-        self.by_stem: dict[str, set[str]] = {}
-        self.by_exact: dict[str, set[str]] = {}
-        self.by_name: dict[str, set[str]] = {}
-        self.by_fold: dict[str, set[str]] = {}
+        # term → the word filed under it, or a set of them when several are
+        self.by_stem: dict[str, str | set[str]] = {}
+        self.by_exact: dict[str, str | set[str]] = {}
+        self.by_name: dict[str, str | set[str]] = {}
+        self.by_fold: dict[str, str | set[str]] = {}
 
     def learn(self, words: set[str]) -> None:
         new = words - self.known
@@ -119,12 +120,12 @@ class _Vocabulary:
             new = words
         for word in new:
             terms = word_terms(word, self.lang)
-            self.by_stem.setdefault(terms.stem, set()).add(word)
-            self.by_exact.setdefault(terms.exact, set()).add(word)
+            _file(self.by_stem, terms.stem, word)
+            _file(self.by_exact, terms.exact, word)
             if terms.name:
-                self.by_name.setdefault(terms.name, set()).add(word)
+                _file(self.by_name, terms.name, word)
             for fold in terms.fold:
-                self.by_fold.setdefault(fold, set()).add(word)
+                _file(self.by_fold, fold, word)
         self.known |= new
 
     def filed_under(self, stems, exacts, names, folds) -> set[str]:
@@ -134,9 +135,26 @@ class _Vocabulary:
                             (self.by_name, names), (self.by_fold, folds)):
             for key in keys:
                 words = table.get(key)
-                if words:
+                if words is None:
+                    continue
+                if isinstance(words, str):
+                    found.add(words)
+                else:
                     found |= words
         return found
+
+
+def _file(table: dict[str, str | set[str]], term: str, word: str) -> None:
+    """File ``word`` under ``term``: most terms have one word, kept as it is (a set of one
+    took 200 bytes more, four times a word)."""
+    filed = table.get(term)
+    if filed is None:
+        table[term] = word
+    elif isinstance(filed, str):
+        if filed != word:
+            table[term] = {filed, word}
+    else:
+        filed.add(word)
 
 
 _VOCABULARIES: dict[str, _Vocabulary] = {}
