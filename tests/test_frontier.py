@@ -267,7 +267,10 @@ def test_redis_restart_stops_the_crawl_and_resume_completes_it(redis_server, tmp
         crawl = coordinator(servers, redis_server.url, data)
         workers = [worker(redis_server.url, tmp_path / f"w{n}", *slow) for n in range(2)]
         deadline = time.monotonic() + 150
-        while sent(client) < 5 and time.monotonic() < deadline and crawl.poll() is None:
+        # Midway: requests handed out, and an article archived (on a loaded machine the first
+        # five could all be in flight still, and the partial archive below empty).
+        while ((sent(client) < 5 or not archived_new(data)) and time.monotonic() < deadline
+               and crawl.poll() is None):
             time.sleep(0.05)
         assert crawl.poll() is None, "the crawl ended before Redis could be restarted"
         redis_server.stop()
