@@ -359,6 +359,11 @@ def test_whoosh_executor_gives_whoosh_scores_and_totals(tmp_path):
             if not text.endswith("*"):  # Whoosh scores a prefix's terms ORed by index size
                 assert [round(hit.score, 5) for hit in page.hits] == scores, text
             assert sum(engine.facets(parse_query(text), flt)["language"].values()) == total
+            # Counting matches without their scores matches the same documents.
+            mask = engine.columns().allowed_mask(flt)
+            executor = engine.executor()
+            assert (executor.matching(parse_query(text), mask).tolist()
+                    == executor.ranked(parse_query(text), mask)[0].tolist()), text
             checked += total > 0
     assert checked > 30
 
