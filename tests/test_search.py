@@ -213,6 +213,25 @@ def test_matched_words_found_by_the_vocabulary_are_the_words_judged_one_by_one(
                 _judged_one_by_one(text, lang, matcher), (query, lang, text)
 
 
+def test_a_snippet_is_cut_from_the_archived_record_or_left_empty(tmp_path):
+    """A record that is gone, unreadable or not JSON gives an empty snippet, not an error."""
+    import json
+
+    from search.query import parse_query
+    from search.snippets import SnippetMatcher, archived_snippet
+
+    matcher = SnippetMatcher(parse_query("Kızılay"))
+    folder = tmp_path / "archive" / "src" / "2025" / "11"
+    folder.mkdir(parents=True)
+    text = "Türk Kızılay'ın gönüllüleri " + "söz " * 30_000  # past one 64 KiB read
+    (folder / "a.json").write_text(json.dumps({"text": text}, ensure_ascii=False))
+    (folder / "b.json").write_bytes(b'{"text": "Kiz')
+    assert "\x02Kızılay'ın\x03" in archived_snippet(tmp_path, "src/2025/11/a.json", "tr",
+                                                      matcher)
+    for path in ("src/2025/11/b.json", "src/2025/11/none.json", "src/2025"):
+        assert archived_snippet(tmp_path, path, "tr", matcher) == ""
+
+
 def test_a_query_word_inside_a_longer_word_is_not_marked():
     from search.query import parse_query
     from search.snippets import SnippetMatcher, make_snippet
