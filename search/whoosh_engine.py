@@ -25,7 +25,6 @@ still read (by the slower path); ``crescent reindex`` rewrites it compactly.
 from __future__ import annotations
 
 import bisect
-import heapq
 import os
 import shutil
 import struct
@@ -398,11 +397,6 @@ class _Columns:
             keep = (self.day_array >= days[0]) & (self.day_array <= days[1])
             mask = keep if mask is None else mask & keep
         return mask
-
-    def allowed(self, filters: Filters) -> set[int] | None:
-        """``allowed_mask`` as a set, for the matching sets (None: all)."""
-        mask = self.allowed_mask(filters)
-        return None if mask is None else set(np.flatnonzero(mask).tolist())
 
 
 # --- query execution -------------------------------------------------------------------------
@@ -1196,28 +1190,29 @@ class WhooshEngine(Engine):
         return found, self._parts()[1].facet_counts(matching)
 
     def _search(self, query: Query, filters: Filters, *, limit: int, page: int,
-                sort: str) -> tuple[Page, Collection[int]]:
-        """The page, and every matching document number (the scored ones when ranked)."""
+                sort: str) -> tuple[Page, np.ndarray]:
+        """The page, and every matching document number."""
         searcher, columns, executor = self._parts()
         # Exact totals come with the matching set; only the top page*limit are sorted.
         ranked: list[tuple[int, float | None]]
         fetched: dict[int, dict[str, Any]] = {}
-        matching: Collection[int] | np.ndarray
         if sort == "date":
-            docs = matching = executor.docs(query, columns.allowed(filters))
-            total = len(docs)
+            matching = executor.matching(query, columns.allowed_mask(filters))
+            total = len(matching)
             page = min(page, max(1, ceil(total / limit)))
+            window = page * limit
+            newest = matching
+            if total > window:
+                # Every match on or after the window's last day, so that ties are cut by id
+                # wherever the window ends: the same order as the tantivy engine's, whatever
+                # the doc numbers.
+                match_days = columns.day_array[matching]
+                last = np.partition(match_days, total - window)[total - window]
+                newest = matching[match_days >= last]
             days = columns.days
-            newest = heapq.nlargest(page * limit, docs, key=days.__getitem__)
-            if len(newest) == page * limit and total > page * limit:
-                # Every match of the window's last day, so that ties are cut by id wherever the
-                # window ends: the same order as the tantivy engine's, whatever the doc numbers.
-                last = days[newest[-1]]
-                newest = [d for d in newest if days[d] != last]
-                newest += [d for d in docs if days[d] == last]
-            fetched = {d: searcher.stored_fields(d) for d in newest}  # the page reuses them
+            fetched = {d: searcher.stored_fields(d) for d in newest.tolist()}  # the page's too
             ranked = [(doc, None) for doc in sorted(
-                newest, key=lambda d: (-days[d], fetched[d]["id"]))]
+                fetched, key=lambda d: (-days[d], fetched[d]["id"]))]
         else:
             matching, scores = executor.ranked(query, columns.allowed_mask(filters))
             total = len(matching)
