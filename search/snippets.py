@@ -6,7 +6,7 @@ match is worked out from the query's side: each language keeps the words its sni
 (the vocabulary) filed under each of their terms, and a query's words in a text are the text's
 words that are filed under the query's terms: two set operations in C instead of a judgement
 per word. Only words never met before are analysed (and filed), and only a query with
-wildcards tests the text's words one by one.
+wildcards tests the text's other words against its patterns, each word once a query.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ SNIPPET_CHARS, SNIPPET_SURROUND, SNIPPET_FRAGMENTS = 240, 60, 2
 # still marked.
 SNIPPET_SCAN_CHARS = 4000
 SNIPPET_FALLBACK_WORDS = 40
-# Words a language's vocabulary keeps before it starts again (~190 bytes a word with its
-# filings and the word itself: ~4 MiB a language at most).
+# Words a language's vocabulary keeps before it starts again (~200 bytes a word with its
+# filings and the word itself, measured: ~4 MiB a language at most).
 VOCABULARY_WORDS = 20_000
 _SPACE = re.compile(r"\s")
 
@@ -48,7 +48,7 @@ class SnippetMatcher:
         self._collect(query)
         # A pattern reaches every language's field (eight times the same): each tried once.
         self.patterns = list(dict.fromkeys(self.patterns))
-        self._judged: dict[str, _Judged] = {}  # a query with wildcards: by language
+        self._pattern_seen: dict[str, dict[str, bool]] = {}  # by language: word → matched?
 
     def _collect(self, q: wq.Query) -> None:
         if isinstance(q, wq.Not):
@@ -77,17 +77,25 @@ class SnippetMatcher:
 
     def matched(self, words: set[str], lang: str) -> set[str]:
         """The ``words`` (of an article in analysis language ``lang``) the query matches."""
-        if self.patterns:
-            judged = self._judged.get(lang)
-            if judged is None:
-                judged = self._judged[lang] = _Judged(self, lang)
-            return {word for word in words if judged[word]}
         vocabulary = _vocabulary(lang)
         with vocabulary.lock:
             vocabulary.learn(words)
             filed = vocabulary.filed_under(self.stems.get(lang, ()), self.exacts, self.names,
                                            self.folds)
-        return words & filed
+        found = words & filed
+        if self.patterns:  # a wildcard: each word's terms tried once per query
+            seen = self._pattern_seen.setdefault(lang, {})
+            for word in words - found:
+                hit = seen.get(word)
+                if hit is None:
+                    hit = seen[word] = self._pattern_matches(word_terms(word, lang))
+                if hit:
+                    found.add(word)
+        return found
+
+    def _pattern_matches(self, terms: WordTerms) -> bool:
+        return any(pattern.match(terms.exact if kind == "exact" else terms.stem)
+                   for kind, pattern in self.patterns)
 
 
 def _field_kind(fieldname: str) -> tuple[str | None, str]:
@@ -166,31 +174,6 @@ def _vocabulary(lang: str) -> _Vocabulary:
     if found is None:
         found = _VOCABULARIES.setdefault(lang, _Vocabulary(lang))
     return found
-
-
-class _Judged(dict):
-    """word → matched?, for one language and a query with wildcards, each word judged on first
-    sight."""
-
-    def __init__(self, matcher: SnippetMatcher, lang: str) -> None:
-        super().__init__()
-        self.lang = lang
-        self.stems = matcher.stems.get(lang, frozenset())
-        self.folds, self.names, self.exacts = matcher.folds, matcher.names, matcher.exacts
-        self.patterns = matcher.patterns
-
-    def __missing__(self, word: str) -> bool:
-        terms = word_terms(word, self.lang)
-        found = (terms.stem in self.stems or terms.exact in self.exacts
-                 or terms.name in self.names
-                 or bool(self.folds and terms.fold and not self.folds.isdisjoint(terms.fold))
-                 or self._pattern_matches(terms))
-        self[word] = found
-        return found
-
-    def _pattern_matches(self, terms: WordTerms) -> bool:
-        return any(pattern.match(terms.exact if kind == "exact" else terms.stem)
-                   for kind, pattern in self.patterns)
 
 
 def matched_spans(text: str, start: int, end: int, matcher: SnippetMatcher,

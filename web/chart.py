@@ -90,6 +90,8 @@ def build(table: Timeline, split: str, first: str | None = None,
                           " choose a longer period or a shorter date range; the table below "
                           "has every count")
     names = table.names
+    # Counts are read with .get: most (period, query, column) cells of a long chart are empty,
+    # and a Counter answers a missing key through a Python method (~3,000 calls a page).
     # Each (period, query)'s total summed once: Timeline.total sums the columns on every call,
     # and the chart asks twice for each of ~650 bars.
     totals: Counter = Counter()
@@ -154,9 +156,6 @@ def _panel(title: str, top: float, peak: int, periods: list[str], slot: float) -
 def _height(count: int, panel: Panel) -> float:
     return (PANEL_HEIGHT - TOP - BOTTOM) * count / panel.scale_top
 
-
-# Counts are read with .get: most (period, query, column) cells of a long chart are empty, and a
-# Counter answers a missing key through a Python method (~3,000 calls a 5-query monthly page).
 
 # --- markup ----------------------------------------------------------------------------------
 # A 5-query monthly chart over 11 years is ~650 bars and its table 660 rows: as template loops,
