@@ -118,6 +118,11 @@ class _Vocabulary:
         self.by_name: dict[str, str | set[str]] = {}
         self.by_fold: dict[str, str | set[str]] = {}
 
+    def _forget(self) -> None:
+        """Every word, and its filings (the lock stays: a thread may be waiting on it)."""
+        for table in (self.known, self.by_stem, self.by_exact, self.by_name, self.by_fold):
+            table.clear()
+
     def learn(self, words: set[str]) -> None:
         new = words - self.known
         if not new:
@@ -125,7 +130,7 @@ class _Vocabulary:
         if len(self.known) + len(new) > VOCABULARY_WORDS:
             # Start again rather than track which words are old: the frequent ones come back
             # with the next few pages.
-            self.__init__(self.lang)  # type: ignore[misc]
+            self._forget()
             new = words
         for word in new:
             terms = word_terms(word, self.lang)

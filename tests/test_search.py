@@ -239,6 +239,40 @@ def test_a_snippet_is_cut_from_the_archived_record_or_left_empty(tmp_path):
         assert archived_snippet(tmp_path, path, "tr", matcher) == ""
 
 
+def test_snippets_cut_by_threads_while_the_vocabulary_starts_again(monkeypatch):
+    """The vocabulary starts again when full, under the lock the other threads wait on: each
+    thread's snippets still mark what the one-by-one judgement marks."""
+    import random
+    import threading
+
+    import search.snippets as snippets
+    from search.query import parse_query
+
+    monkeypatch.setattr(snippets, "VOCABULARY_WORDS", 40)
+    monkeypatch.setattr(snippets, "_VOCABULARIES", {})
+    lock = snippets._vocabulary("tr").lock
+    words = ["Kızılay", "Kızılay'ın", "yardım", "ve", "devlet", "gönüllü", "Aslanov", "deprem"]
+    failures: list[str] = []
+
+    def cut(seed: int) -> None:
+        rng = random.Random(seed)
+        for _ in range(200):
+            text = " ".join(rng.choice(words) + str(rng.randrange(30)) * rng.randrange(2)
+                            for _ in range(30))
+            matcher = snippets.SnippetMatcher(parse_query(rng.choice(["Kızılay", "ve"])))
+            if (snippets.matched_spans(text, 0, len(text), matcher, "tr")
+                    != _judged_one_by_one(text, "tr", matcher)):
+                failures.append(text)
+
+    threads = [threading.Thread(target=cut, args=(seed,)) for seed in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures, failures[:1]
+    assert snippets._vocabulary("tr").lock is lock  # started again, on the same lock
+
+
 def test_a_query_word_inside_a_longer_word_is_not_marked():
     from search.query import parse_query
     from search.snippets import SnippetMatcher, make_snippet
