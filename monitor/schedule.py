@@ -15,7 +15,6 @@ import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -89,15 +88,26 @@ class Monitor:
         self.say = say
         self.sender = sender
         self.max_cycles = max_cycles
-        self.stopping = threading.Event()
+        # The signal that asked to stop (None: none yet). A plain attribute, not an Event: the
+        # handler runs in the main thread between any two bytecodes, and an Event's set() there
+        # blocked for good when the signal came while that thread was inside the Event's own
+        # wait() holding its lock (a Ctrl-C in the pause hung the monitor, 1 run in 8 under load).
+        self.stop_signal: int | None = None
+        self._announced = False
         self.child: subprocess.Popen | None = None
         self.interrupted: set[int] = set()  # crawl children already asked to stop
 
     # -- signals ----------------------------------------------------------------------------
+    @property
+    def stopping(self) -> bool:
+        return self.stop_signal is not None
+
     def request_stop(self, signum: int = signal.SIGTERM, _frame=None) -> None:
-        if not self.stopping.is_set():
-            self.say(f"{signal.Signals(signum).name}: finishing the current step, then stopping")
-        self.stopping.set()
+        """Stop after the current step: the signal handler (takes no lock and prints nothing:
+        the main thread may be holding one or printing), and the crawl child is passed the
+        Ctrl-C once."""
+        if self.stop_signal is None:
+            self.stop_signal = signum
         child = self.child
         if child is not None and child.poll() is None and child.pid not in self.interrupted:
             # Once: the crawl's first Ctrl-C is its graceful stop, a second one is not.
@@ -113,25 +123,39 @@ class Monitor:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
 
+    def _announce_stop(self) -> None:
+        if self.stop_signal is not None and not self._announced:
+            self._announced = True
+            self.say(f"{signal.Signals(self.stop_signal).name}: finishing the current step, "
+                     "then stopping")
+
+    def _pause(self, seconds: float) -> None:
+        """Sleep ``seconds``, or less when asked to stop (looked at every 0.2 s)."""
+        until = time.monotonic() + seconds
+        while not self.stopping and (left := until - time.monotonic()) > 0:
+            time.sleep(min(left, 0.2))
+
     def _loop(self) -> int:
         number = 0
-        while not self.stopping.is_set():
+        while not self.stopping:
             number += 1
             started = time.monotonic()
             cycle = self.run_cycle(number)
             cycle.seconds = time.monotonic() - started
+            self._announce_stop()
             flagged = "; ".join(f"{source}: {', '.join(keys)}"
                                 for source, keys in sorted(cycle.flags.items()) if keys)
             self.say(f"cycle {number} done in {cycle.seconds:.1f} s (crawl exit "
                      f"{cycle.exit_code}); flags: {flagged or 'none'}")
             if self.max_cycles and number >= self.max_cycles:
                 break
-            if self.stopping.is_set():
+            if self.stopping:
                 break
             # Start to start, like cron; a cycle that overran still leaves the sites a pause.
             pause = max(self.every - cycle.seconds, self.every / 10)
             self.say(f"next cycle in {_span(round(pause, 1))}")
-            self.stopping.wait(pause)
+            self._pause(pause)
+        self._announce_stop()
         self.say("monitor stopped")
         return 0
 
@@ -149,14 +173,14 @@ class Monitor:
         return cycle
 
     def _crawl(self) -> int | None:
-        if self.stopping.is_set():
+        if self.stopping:
             return None
         # Its own session: a Ctrl-C at the terminal reaches the monitor only, which passes
         # it on once (two would make the crawl stop abruptly).
         self.child = subprocess.Popen(self.crawl_command, start_new_session=True,
                                       preexec_fn=_die_with_parent)
-        if self.stopping.is_set():  # a signal between the check above and the start
-            self.request_stop()
+        if self.stopping:  # a signal between the check above and the start
+            self.request_stop(self.stop_signal or signal.SIGTERM)
         try:
             return self.child.wait()
         finally:
